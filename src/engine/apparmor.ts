@@ -1,0 +1,5 @@
+// STUB: to be implemented (see ../../../shared/psp-semantics.md).
+import type { ContainerStep, PodStep } from "./types.js";
+
+export const defaultAppArmor: ContainerStep = () => {};
+export const checkAppArmor: ContainerStep = () => {};

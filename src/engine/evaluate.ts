@@ -1,0 +1,65 @@
+// The engine's entry point: (object, candidate policies, operation) → result with patch and reasons.
+import { diff } from "./patch.js";
+import type { ProviderScope } from "./provider.js";
+import { selectPolicy } from "./select.js";
+import type { EvaluationResult, Operation, Policy, Reason, Violation } from "./types.js";
+import { locatePod } from "./workload.js";
+
+export interface EvaluateOptions {
+  operation: Operation;
+  /** For `pods/ephemeralcontainers`: the names of the ephemeral containers the request adds. */
+  ephemeralContainers?: readonly string[];
+}
+
+function prefixed<T extends { path: string }>(items: readonly T[], prefix: string): T[] {
+  return prefix ? items.map((i) => ({ ...i, path: prefix + i.path })) : [...items];
+}
+
+const NO_POLICY: Omit<Violation, "path"> = {
+  policy: "",
+  field: "",
+  message: "no policy applies to this namespace, so nothing can admit the Pod",
+};
+
+/**
+ * Applies PSP to a Pod, or to the pod template of a workload (Deployment, Job, CronJob, ...).
+ * Throws UnsupportedObjectError for an object that is not one of the supported kinds or has no Pod.
+ */
+export function evaluate(object: unknown, candidates: readonly Policy[], options: EvaluateOptions): EvaluationResult {
+  const location = locatePod(object);
+  if (candidates.length === 0) {
+    return {
+      allowed: false,
+      object,
+      patch: [],
+      reasons: [],
+      violations: [{ ...NO_POLICY, path: "metadata.namespace" }],
+      warnings: [],
+    };
+  }
+  const scope: ProviderScope = options.ephemeralContainers ? { ephemeralContainers: new Set(options.ephemeralContainers) } : {};
+  const mayMutate = options.operation === "CREATE" || scope.ephemeralContainers !== undefined;
+  const { chosen, rejected } = selectPolicy(location.pod, candidates, mayMutate, scope);
+
+  if (!chosen) {
+    return {
+      allowed: false,
+      object,
+      patch: [],
+      reasons: [],
+      violations: prefixed(rejected.flatMap((o) => o.violations), location.pathPrefix),
+      warnings: rejected.flatMap((o) => o.warnings),
+    };
+  }
+  const result = chosen.mutated ? location.writeBack(object, chosen.pod) : object;
+  const reasons: Reason[] = prefixed(chosen.reasons, location.pathPrefix);
+  return {
+    allowed: true,
+    policy: chosen.policy.name,
+    object: result,
+    patch: chosen.mutated ? diff(object, result) : [],
+    reasons,
+    violations: [],
+    warnings: chosen.warnings,
+  };
+}

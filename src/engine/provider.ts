@@ -1,0 +1,118 @@
+// One policy applied to one Pod: PSP's MutatePod then ValidatePod, in PSP's order, on a private copy.
+import { checkAppArmor, defaultAppArmor } from "./apparmor.js";
+import { checkCapabilities, defaultCapabilities } from "./capabilities.js";
+import { containerViews } from "./containers.js";
+import { checkReadOnlyRootFilesystem, defaultReadOnlyRootFilesystem } from "./filesystem.js";
+import {
+  checkFsGroup,
+  checkRunAsGroup,
+  checkSupplementalGroups,
+  defaultFsGroup,
+  defaultRunAsGroup,
+  defaultSupplementalGroups,
+} from "./groups.js";
+import { checkHostIPC, checkHostNetwork, checkHostPID } from "./host-namespaces.js";
+import { checkHostPorts } from "./host-ports.js";
+import { checkContainerStandard, checkPodStandard, defaultStandardRunAsNonRoot } from "./pod-security-standard.js";
+import { checkAllowPrivilegeEscalation, defaultAllowPrivilegeEscalation } from "./privilege-escalation.js";
+import { checkPrivileged } from "./privileged.js";
+import { checkProcMount } from "./proc-mount.js";
+import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
+import { checkContainerSeccomp, checkPodSeccomp, defaultPodSeccomp } from "./seccomp.js";
+import { checkContainerSeLinux, checkPodSeLinux, defaultContainerSeLinux, defaultPodSeLinux } from "./selinux.js";
+import { checkSysctls } from "./sysctls.js";
+import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, Reason, Violation } from "./types.js";
+import { checkRunAsUser, defaultRunAsNonRoot, defaultRunAsUser } from "./users.js";
+import { checkVolumes } from "./volumes.js";
+
+/** PSP MutatePod, pod level (provider.go order). */
+const POD_DEFAULTS: readonly PodStep[] = [
+  defaultSupplementalGroups,
+  defaultFsGroup,
+  defaultPodSeLinux,
+  defaultPodSeccomp,
+  defaultRuntimeClass,
+];
+
+/** PSP MutatePod, per container. */
+const CONTAINER_DEFAULTS: readonly ContainerStep[] = [
+  defaultRunAsUser,
+  defaultRunAsGroup,
+  defaultContainerSeLinux,
+  defaultAppArmor,
+  defaultRunAsNonRoot,
+  defaultStandardRunAsNonRoot,
+  defaultCapabilities,
+  defaultReadOnlyRootFilesystem,
+  defaultAllowPrivilegeEscalation,
+];
+
+/** PSP ValidatePod, pod level. */
+const POD_CHECKS: readonly PodStep[] = [
+  checkFsGroup,
+  checkSupplementalGroups,
+  checkPodSeccomp,
+  checkPodSeLinux,
+  checkHostNetwork,
+  checkHostPID,
+  checkHostIPC,
+  checkSysctls,
+  checkVolumes,
+  checkRuntimeClass,
+  checkPodStandard,
+];
+
+/** PSP ValidatePod, per container. */
+const CONTAINER_CHECKS: readonly ContainerStep[] = [
+  checkRunAsUser,
+  checkRunAsGroup,
+  checkContainerSeLinux,
+  checkAppArmor,
+  checkContainerSeccomp,
+  checkPrivileged,
+  checkProcMount,
+  checkCapabilities,
+  checkHostPorts,
+  checkReadOnlyRootFilesystem,
+  checkAllowPrivilegeEscalation,
+  checkContainerStandard,
+];
+
+export interface ProviderScope {
+  /**
+   * Only these ephemeral containers (by name) are defaulted and checked, and pod-level steps are
+   * skipped: the `pods/ephemeralcontainers` subresource may change nothing else.
+   */
+  ephemeralContainers?: ReadonlySet<string>;
+}
+
+export interface ProviderOutcome {
+  policy: Policy;
+  /** The provider's private, mutated copy. */
+  pod: Pod;
+  mutated: boolean;
+  reasons: Reason[];
+  violations: Violation[];
+  warnings: string[];
+}
+
+function inScope(view: ContainerView, scope: ProviderScope): boolean {
+  if (!scope.ephemeralContainers) return true;
+  return view.list === "ephemeralContainers" && scope.ephemeralContainers.has(view.container.name);
+}
+
+/** Mutates a copy of `input` under `policy`, then validates the copy. Never touches `input`. */
+export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {}): ProviderOutcome {
+  const pod = structuredClone(input);
+  const out: Findings = { reasons: [], violations: [], warnings: [] };
+  const podLevel = !scope.ephemeralContainers;
+
+  if (podLevel) for (const step of POD_DEFAULTS) step(pod, policy, out);
+  const views = containerViews(pod).filter((v) => inScope(v, scope));
+  for (const view of views) for (const step of CONTAINER_DEFAULTS) step(view, pod, policy, out);
+
+  if (podLevel) for (const step of POD_CHECKS) step(pod, policy, out);
+  for (const view of views) for (const step of CONTAINER_CHECKS) step(view, pod, policy, out);
+
+  return { policy, pod, mutated: out.reasons.length > 0, ...out };
+}

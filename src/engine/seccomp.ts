@@ -1,0 +1,6 @@
+// STUB: to be implemented (see ../../../shared/psp-semantics.md).
+import type { ContainerStep, PodStep } from "./types.js";
+
+export const defaultPodSeccomp: PodStep = () => {};
+export const checkPodSeccomp: PodStep = () => {};
+export const checkContainerSeccomp: ContainerStep = () => {};

@@ -1,0 +1,48 @@
+// PSP's choice among several policies (admission.go computeSecurityContext), without RBAC `use`:
+// candidates sorted by name; a policy that admits the Pod unchanged wins at once; otherwise the first
+// (by name) that admits it with changes; otherwise nobody admits and every policy's reasons are kept.
+import { runProvider, type ProviderOutcome, type ProviderScope } from "./provider.js";
+import type { Pod, Policy, Violation } from "./types.js";
+
+export interface Selection {
+  /** The winning outcome, if any policy admits. */
+  chosen?: ProviderOutcome;
+  /** Outcomes of the policies that did not admit, in name order. */
+  rejected: ProviderOutcome[];
+}
+
+/** Byte-wise ascending, as Go's sort.Strings. */
+export function byName(a: Policy, b: Policy): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * On UPDATE a policy may not change the Pod. PSP skipped such a policy silently; we say what it
+ * would have needed, so the denial is actionable.
+ */
+function changesAsViolations(outcome: ProviderOutcome): Violation[] {
+  return outcome.reasons.map((r) => ({
+    policy: outcome.policy.name,
+    path: r.path,
+    field: r.field,
+    message: `${r.message}; a Pod cannot be changed on update, so this must already be in the submitted Pod`,
+  }));
+}
+
+export function selectPolicy(pod: Pod, candidates: readonly Policy[], mayMutate: boolean, scope: ProviderScope = {}): Selection {
+  const rejected: ProviderOutcome[] = [];
+  let firstMutating: ProviderOutcome | undefined;
+  for (const policy of [...candidates].sort(byName)) {
+    const outcome = runProvider(pod, policy, scope);
+    if (outcome.violations.length > 0) {
+      rejected.push(outcome);
+    } else if (!outcome.mutated) {
+      return { chosen: outcome, rejected };
+    } else if (!mayMutate) {
+      rejected.push({ ...outcome, violations: changesAsViolations(outcome) });
+    } else if (!firstMutating) {
+      firstMutating = outcome;
+    }
+  }
+  return { chosen: firstMutating, rejected };
+}
