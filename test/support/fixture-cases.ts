@@ -1,0 +1,73 @@
+// Loads engine fixture cases: YAML files under test/fixtures/engine/<area>/, one case per document.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { Operation, Policy } from "../../src/engine/types.js";
+import { loadPolicies, parsePolicies } from "../../src/policy/load.js";
+
+export const REPO_ROOT = join(import.meta.dirname, "..", "..");
+export const ENGINE_FIXTURES = join(REPO_ROOT, "test", "fixtures", "engine");
+
+export interface ExpectedViolation {
+  policy: string;
+  path: string;
+  field: string;
+  message: string;
+}
+
+export interface FixtureCase {
+  /** `area/file.yaml#doc`. */
+  id: string;
+  description: string;
+  policies: Policy[];
+  operation: Operation;
+  ephemeralContainers?: string[];
+  input: unknown;
+  expect: {
+    allowed: boolean;
+    policy?: string;
+    object?: unknown;
+    reasons?: { path: string; field: string; message: string }[];
+    violations?: ExpectedViolation[];
+    warnings?: string[];
+  };
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = join(dir, name);
+      return statSync(full).isDirectory() ? walk(full) : /\.ya?ml$/.test(name) ? [full] : [];
+    });
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function casePolicies(doc: any, id: string): Policy[] {
+  const inline = (doc.policies ?? []).map((p: unknown, i: number) => {
+    const text = JSON.stringify(p);
+    return parsePolicies(text, `${id}:policies[${i}]`).policies;
+  });
+  const files = (doc.policyFiles ?? []).map((f: string) => join(REPO_ROOT, f));
+  return [...inline.flat(), ...(files.length ? loadPolicies(files).policies : [])];
+}
+
+export function loadFixtureCases(root: string = ENGINE_FIXTURES): FixtureCase[] {
+  return walk(root).flatMap((file) => {
+    const docs = parseAllDocuments(readFileSync(file, "utf8"));
+    return docs.map((d, i) => {
+      if (d.errors.length) throw new Error(`${file}#${i}: ${d.errors[0].message}`);
+      const doc = d.toJS() as any;
+      const id = `${relative(root, file)}#${i}`;
+      return {
+        id,
+        description: doc.description ?? id,
+        policies: casePolicies(doc, id),
+        operation: doc.operation ?? "CREATE",
+        ephemeralContainers: doc.ephemeralContainers,
+        input: doc.input,
+        expect: doc.expect,
+      } satisfies FixtureCase;
+    });
+  });
+}
