@@ -1,0 +1,46 @@
+// One element of `secure-defaults preview -o json` and of POST /preview: a contract, field for field.
+import type { EvaluationResult, PatchOperation, Reason } from "../engine/types.js";
+
+export interface PreviewEntry {
+  kind: string;
+  name: string;
+  namespace: string;
+  allowed: boolean;
+  policy: string | null;
+  patch: PatchOperation[];
+  object: unknown;
+  reasons: Reason[];
+  violations: { path: string; message: string }[];
+  warnings: string[];
+}
+
+interface ObjectIdentity {
+  kind?: unknown;
+  metadata?: { name?: unknown; generateName?: unknown; namespace?: unknown };
+}
+
+function text(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** A violation's message says which policy forbids it and by which field, e.g. `policy "restricted" (privileged): ...`. */
+export function violationMessage(v: { policy: string; field: string; message: string }): string {
+  if (!v.policy) return v.message;
+  return `policy "${v.policy}"${v.field ? ` (${v.field})` : ""}: ${v.message}`;
+}
+
+export function previewEntry(input: unknown, namespace: string | undefined, result: EvaluationResult): PreviewEntry {
+  const id = (input ?? {}) as ObjectIdentity;
+  return {
+    kind: text(id.kind),
+    name: text(id.metadata?.name) || text(id.metadata?.generateName),
+    namespace: namespace ?? text(id.metadata?.namespace),
+    allowed: result.allowed,
+    policy: result.policy ?? null,
+    patch: result.patch,
+    object: result.object,
+    reasons: result.reasons,
+    violations: result.violations.map((v) => ({ path: v.path, message: violationMessage(v) })),
+    warnings: result.warnings,
+  };
+}
