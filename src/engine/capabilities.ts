@@ -1,5 +1,107 @@
-// STUB: to be implemented (see ../../../shared/psp-semantics.md).
-import type { ContainerStep, PodStep } from "./types.js";
+// PSP capabilities strategy (psp-semantics 5.1): default adds, required drops, allowed adds.
+// Matching is exact and case-sensitive; `ALL` is an ordinary name, `*` in allowedCapabilities is the
+// only wildcard.
+import type { Capabilities } from "kubernetes-types/core/v1.js";
+import { containerContext, isUnset, setContainerField } from "./security-context.js";
+import type { ContainerStep, ContainerView } from "./types.js";
 
-export const defaultCapabilities: ContainerStep = () => {};
-export const checkCapabilities: ContainerStep = () => {};
+const WILDCARD = "*";
+
+/** Byte-wise ascending on the UTF-8 encoding (Go's sort.Strings), i.e. by Unicode code point. */
+export function compareBytewise(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i].codePointAt(0) ?? 0) - (y[i].codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+function names(list: readonly string[] | null | undefined): string[] {
+  return Array.isArray(list) ? list.filter((c): c is string => typeof c === "string") : [];
+}
+
+function ownCapabilities(view: ContainerView): Capabilities | undefined {
+  const caps = containerContext(view)?.capabilities;
+  return isUnset(caps) ? undefined : caps;
+}
+
+function listText(list: readonly string[]): string {
+  return `[${list.join(", ")}]`;
+}
+
+function sortedList(set: ReadonlySet<string>): string[] | undefined {
+  return set.size === 0 ? undefined : [...set].sort(compareBytewise);
+}
+
+export const defaultCapabilities: ContainerStep = (view, _pod, policy, out) => {
+  const own = ownCapabilities(view);
+  const add = new Set(names(own?.add));
+  const drop = new Set(names(own?.drop));
+
+  // A default add is skipped when the container itself drops that name.
+  const newAdds = [...new Set(policy.defaultAddCapabilities)].filter((c) => !drop.has(c) && !add.has(c));
+  const newDrops = [...new Set(policy.requiredDropCapabilities)].filter((c) => !drop.has(c));
+  if (newAdds.length === 0 && newDrops.length === 0) return; // kept exactly as written
+
+  const combinedAdd = new Set([...add, ...newAdds]);
+  const combinedDrop = new Set([...drop, ...newDrops]);
+  const rebuilt: Capabilities = {};
+  const addList = sortedList(combinedAdd);
+  const dropList = sortedList(combinedDrop);
+  if (addList) rebuilt.add = addList;
+  if (dropList) rebuilt.drop = dropList;
+  setContainerField(view, "capabilities", rebuilt);
+
+  // One write, one reason: the field is the required drops when they contributed, else the default adds;
+  // the message names every policy list that contributed.
+  const causes: string[] = [];
+  if (newAdds.length > 0) causes.push(`defaultAddCapabilities ${listText(policy.defaultAddCapabilities)}`);
+  if (newDrops.length > 0) causes.push(`requiredDropCapabilities ${listText(policy.requiredDropCapabilities)}`);
+  out.reasons.push({
+    path: `${view.path}.securityContext.capabilities`,
+    field: newDrops.length > 0 ? "requiredDropCapabilities" : "defaultAddCapabilities",
+    message: `set capabilities to add ${listText(addList ?? [])}, drop ${listText(dropList ?? [])} (${causes.join(", ")})`,
+  });
+};
+
+export const checkCapabilities: ContainerStep = (view, _pod, policy, out) => {
+  const path = `${view.path}.securityContext.capabilities`;
+  const own = ownCapabilities(view);
+  if (!own) {
+    if (policy.defaultAddCapabilities.length === 0 && policy.requiredDropCapabilities.length === 0) return;
+    out.violations.push({
+      policy: policy.name,
+      path,
+      field: policy.requiredDropCapabilities.length > 0 ? "requiredDropCapabilities" : "defaultAddCapabilities",
+      message: "required capabilities are not set on the securityContext",
+    });
+    return;
+  }
+
+  const allowed = new Set(policy.allowedCapabilities);
+  if (allowed.has(WILDCARD)) return; // the wildcard skips every other capability check
+
+  const defaults = new Set(policy.defaultAddCapabilities);
+  for (const cap of names(own.add)) {
+    if (defaults.has(cap) || allowed.has(cap)) continue;
+    out.violations.push({
+      policy: policy.name,
+      path: `${path}.add`,
+      field: "allowedCapabilities",
+      message: `capability "${cap}" may not be added`,
+    });
+  }
+
+  const drops = new Set(names(own.drop));
+  for (const required of policy.requiredDropCapabilities) {
+    if (drops.has(required)) continue;
+    out.violations.push({
+      policy: policy.name,
+      path: `${path}.drop`,
+      field: "requiredDropCapabilities",
+      message: `${required} is required to be dropped but was not found`,
+    });
+  }
+};
