@@ -145,7 +145,7 @@ describe("secure-defaults preview", () => {
 
   describe("bad input exits 2 with a message naming the file and the problem", () => {
     const cases: [string, string[], RegExp][] = [
-      ["broken YAML", ["--policies", POLICY, `${F}/broken.yaml`], /test\/fixtures\/cli\/broken\.yaml: document 0: not valid YAML \(line 7/],
+      ["broken YAML", ["--policies", POLICY, `${F}/broken.yaml`], /test\/fixtures\/cli\/broken\.yaml: document 0: not valid YAML \(line 8, column 1\): Sequence item without - indicator\n/],
       ["an unsupported kind", ["--policies", POLICY, `${F}/service.yaml`], /service\.yaml: document 0: kind: kind Service is not supported \(supported: Pod, Deployment/],
       ["a policy with a typo'd field", ["--policies", `${F}/typo-policy.yaml`, `${F}/pod.yaml`], /typo-policy\.yaml.*allowedCapabilites/],
       ["a missing input file", ["--policies", POLICY, `${F}/nope.yaml`], /nope\.yaml: cannot read/],

@@ -36,7 +36,7 @@ function documents(text: string, file: string): unknown[] {
     const error = doc.errors[0];
     if (error) {
       const where = error.linePos?.[0] ? ` (line ${error.linePos[0].line}, column ${error.linePos[0].col})` : "";
-      throw new InputError(`${file}: document ${index}`, `not valid YAML${where}: ${error.message.split("\n")[0]}`);
+      throw new InputError(`${file}: document ${index}`, `not valid YAML${where}: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     return doc.toJS({ maxAliasCount: 100 });
   });
