@@ -1,6 +1,124 @@
-// STUB: to be implemented (see ../../../shared/psp-semantics.md).
-import type { ContainerStep, PodStep } from "./types.js";
+// Seccomp (psp-semantics 5.10), with our decided deviation: the default is written as the v1 field
+// `spec.securityContext.seccompProfile`, not as PSP's pod annotation. Profiles are judged in PSP's
+// string form from the same sources PSP read (fields and the legacy annotations).
+import {
+  annotationSource,
+  describeField,
+  fieldSource,
+  formatProfiles,
+  presentField,
+  profileAllowed,
+  profileToField,
+  SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+  SECCOMP_DEFAULT_POLICY_ANNOTATION,
+  SECCOMP_POD_ANNOTATION,
+  type ProfileSource,
+} from "./profiles.js";
+import { setPodField } from "./security-context.js";
+import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy } from "./types.js";
 
-export const defaultPodSeccomp: PodStep = () => {};
-export const checkPodSeccomp: PodStep = () => {};
-export const checkContainerSeccomp: ContainerStep = () => {};
+const POD_FIELD_PATH = "spec.securityContext.seccompProfile";
+
+function annotations(pod: Pod): Record<string, string> {
+  const value = pod.metadata?.annotations;
+  return value && typeof value === "object" ? value : {};
+}
+
+/** The pod annotation's value when it is a non-empty string (PSP's "profile already set"). */
+function podAnnotation(pod: Pod): string | undefined {
+  const value = annotations(pod)[SECCOMP_POD_ANNOTATION];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * Mutation, pod level: a Pod that names a profile (legacy annotation or field) keeps it; otherwise the
+ * policy's default profile is written into `spec.securityContext.seccompProfile`.
+ */
+export const defaultPodSeccomp: PodStep = (pod, policy, out) => {
+  if (podAnnotation(pod) !== undefined) return;
+  if (presentField(pod.spec?.securityContext?.seccompProfile)) return;
+  const profile = policy.seccomp.defaultProfile;
+  if (!profile) return;
+  const field = profileToField(profile);
+  if (!field) {
+    out.violations.push({
+      policy: policy.name,
+      path: POD_FIELD_PATH,
+      field: "seccomp.defaultProfile",
+      message: `the seccomp default profile "${profile}" cannot be written as a seccompProfile field (expected runtime/default, docker/default, unconfined or localhost/<path>)`,
+    });
+    return;
+  }
+  setPodField(pod, "seccompProfile", field);
+  const origin =
+    policy.kind === "PodSecurityPolicy"
+      ? `policy annotation ${SECCOMP_DEFAULT_POLICY_ANNOTATION}: ${profile}`
+      : `seccomp default profile ${profile}`;
+  out.reasons.push({
+    path: POD_FIELD_PATH,
+    field: "seccomp.defaultProfile",
+    message: `set seccompProfile to ${describeField(field)} (${origin})`,
+  });
+};
+
+/** The pod's profile: the pod annotation if non-empty, else the pod field, else none (""). */
+function podProfile(pod: Pod): ProfileSource {
+  const value = podAnnotation(pod);
+  if (value !== undefined) return annotationSource(value, SECCOMP_POD_ANNOTATION);
+  const field = presentField(pod.spec?.securityContext?.seccompProfile);
+  if (field) return fieldSource(field, POD_FIELD_PATH);
+  const raw = annotations(pod)[SECCOMP_POD_ANNOTATION];
+  if (typeof raw === "string") return annotationSource(raw, SECCOMP_POD_ANNOTATION);
+  return { profile: "", path: POD_FIELD_PATH };
+}
+
+/**
+ * PSP's validateProfile. With no allowed list nothing may be set ("seccomp may not be set"); an empty
+ * profile passes only when the list is empty; `*` allows anything.
+ */
+function validate(source: ProfileSource, policy: Policy, out: Findings, note = ""): void {
+  const allowed = policy.seccomp.allowedProfiles ?? [];
+  const allowAny = allowed.includes("*");
+  const listed = allowed.filter((p) => p !== "*");
+  const fail = (message: string) => out.violations.push({ policy: policy.name, path: source.path, field: "seccomp.allowedProfiles", message: message + note });
+
+  if (!allowAny && listed.length === 0 && source.profile !== "") {
+    fail(`seccomp may not be set: the policy allows no seccomp profile (got ${source.profile})`);
+    return;
+  }
+  if (allowAny) return;
+  if (listed.length === 0 && source.profile === "") return;
+  if (profileAllowed(source.profile, listed)) return;
+  if (source.profile === "") {
+    fail(`no seccomp profile is set, which is not an allowed seccomp profile. Valid values are ${formatProfiles(allowed)}`);
+  } else {
+    fail(`${source.profile} is not an allowed seccomp profile. Valid values are ${formatProfiles(allowed)}`);
+  }
+}
+
+export const checkPodSeccomp: PodStep = (pod, policy, out) => {
+  validate(podProfile(pod), policy, out);
+};
+
+/**
+ * A container's profile, PSP 1.19+ order: container field, then the container annotation (even when
+ * empty), then the pod field, then the pod annotation.
+ */
+function containerProfile(view: ContainerView, pod: Pod): ProfileSource & { inherited: boolean } {
+  const own = presentField(view.container.securityContext?.seccompProfile);
+  if (own) return { ...fieldSource(own, `${view.path}.securityContext.seccompProfile`), inherited: false };
+  const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + view.container.name;
+  const value = annotations(pod)[key];
+  if (typeof value === "string") return { ...annotationSource(value, key), inherited: false };
+  const podField = presentField(pod.spec?.securityContext?.seccompProfile);
+  if (podField) return { ...fieldSource(podField, POD_FIELD_PATH), inherited: true };
+  const podValue = annotations(pod)[SECCOMP_POD_ANNOTATION];
+  if (typeof podValue === "string") return { ...annotationSource(podValue, SECCOMP_POD_ANNOTATION), inherited: true };
+  return { profile: "", path: `${view.path}.securityContext.seccompProfile`, inherited: false };
+}
+
+/** Every container is checked too (as PSP did), also when it only inherits the Pod's profile. */
+export const checkContainerSeccomp: ContainerStep = (view, pod, policy, out) => {
+  const source = containerProfile(view, pod);
+  validate(source, policy, out, source.inherited ? ` (container "${view.container.name}" inherits the Pod's profile)` : "");
+};
