@@ -1,0 +1,148 @@
+// An engine result as an AdmissionResponse: the base64 JSON patch, a denial status listing the violations
+// with their field paths, short warnings for the kubectl user and short audit annotations.
+import type { EvaluationResult } from "../engine/types.js";
+import { violationMessage } from "../preview/entry.js";
+import type { AdmissionResponse } from "./review.js";
+
+/** Warnings: each line at most this long (the API server truncates long warnings; kubectl prints each on a line). */
+export const WARNING_MAX_CHARS = 120;
+/** Warnings: at most this many lines, the last one then saying "and N more". */
+export const WARNING_MAX_LINES = 5;
+/** Audit annotation values stay short strings. */
+export const AUDIT_VALUE_MAX_CHARS = 256;
+/** A denial lists at most this many violations, then "and N more". */
+export const DENIAL_MAX_VIOLATIONS = 20;
+
+/**
+ * Audit annotation keys. The API server prefixes each key with the webhook's name and drops keys that
+ * already contain a "/", so a webhook named `pods.secure-defaults.io` records `pods.secure-defaults.io/policy`.
+ */
+export const AUDIT_POLICY = "policy";
+export const AUDIT_CHANGES = "changes";
+export const AUDIT_VIOLATIONS = "violations";
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Caps a list of lines at `max`, replacing the tail with "… and N more". */
+export function capLines(lines: readonly string[], max: number): string[] {
+  if (lines.length <= max) return [...lines];
+  const kept = lines.slice(0, max - 1);
+  return [...kept, `… and ${lines.length - kept.length} more`];
+}
+
+function uniquePaths(items: readonly { path: string }[]): string[] {
+  return [...new Set(items.map((i) => i.path))];
+}
+
+/** "3: a, b, c" shortened to fit an audit annotation value, e.g. "9: a, b (+7 more)". */
+export function pathSummary(paths: readonly string[]): string {
+  const head = `${paths.length}: `;
+  let body = "";
+  for (const [i, path] of paths.entries()) {
+    const candidate = body ? `${body}, ${path}` : path;
+    const remaining = paths.length - i - 1;
+    const suffix = remaining ? ` (+${remaining} more)` : "";
+    if ((head + candidate + suffix).length > AUDIT_VALUE_MAX_CHARS) {
+      return truncate(`${head}${body ? `${body} ` : ""}(+${paths.length - i} more)`, AUDIT_VALUE_MAX_CHARS);
+    }
+    body = candidate;
+  }
+  return head + body;
+}
+
+/** The value at a v1 field path such as `spec.containers[0].securityContext.runAsNonRoot`, if any. */
+export function valueAt(object: unknown, path: string): unknown {
+  let node = object;
+  for (const token of path.split(/\.|(?=\[)/)) {
+    if (node === null || typeof node !== "object") return undefined;
+    const index = /^\[(\d+)\]$/.exec(token);
+    node = index ? (Array.isArray(node) ? node[Number(index[1])] : undefined) : (node as Record<string, unknown>)[token];
+  }
+  return node;
+}
+
+/** One line per defaulted field, `path: value` (the reason's message when the value cannot be shown). */
+function defaultedLines(result: EvaluationResult): string[] {
+  const paths = uniquePaths(result.reasons);
+  if (paths.length === 0 || !result.policy) return [];
+  const header = `secure-defaults: policy "${result.policy}" set ${paths.length} default${paths.length === 1 ? "" : "s"}`;
+  const details = paths.map((path) => {
+    const value = valueAt(result.object, path);
+    if (value !== undefined) return `${path}: ${JSON.stringify(value)}`;
+    return `${path}: ${result.reasons.find((r) => r.path === path)?.message ?? "set"}`;
+  });
+  return [header, ...details];
+}
+
+/** The warnings for one answer: what was defaulted (when a patch is sent) and the engine's own warnings. */
+export function warningLines(result: EvaluationResult, patched: boolean): string[] {
+  const defaulted = patched ? defaultedLines(result) : [];
+  const [header, ...details] = defaulted;
+  const lines = [...(header ? [header] : []), ...result.warnings, ...details];
+  return capLines(lines.map((l) => truncate(l, WARNING_MAX_CHARS)), WARNING_MAX_LINES);
+}
+
+/** The denial message: every violation with its field path (capped), e.g. `spec.hostNetwork: policy "x" (hostNetwork): ...`. */
+export function denialMessage(what: string, result: EvaluationResult): string {
+  const lines = result.violations.map((v) => `${v.path}: ${violationMessage(v)}`);
+  const shown = lines.slice(0, DENIAL_MAX_VIOLATIONS);
+  const more = lines.length - shown.length;
+  const count = `${lines.length} violation${lines.length === 1 ? "" : "s"}`;
+  return `${what} is not allowed by secure-defaults (${count}): ${shown.join("; ")}${more ? `; and ${more} more` : ""}`;
+}
+
+export interface ResponseOptions {
+  uid: string;
+  /** Whether the result's patch is sent (false on UPDATE: a Pod is never changed on update). */
+  patch: boolean;
+  /** What the request is about, for the denial message, e.g. `pod "web" in namespace "team-a"`. */
+  what: string;
+}
+
+export function admissionResponse(result: EvaluationResult, opts: ResponseOptions): AdmissionResponse {
+  const response: AdmissionResponse = { uid: opts.uid, allowed: result.allowed };
+  if (!result.allowed) {
+    response.status = { status: "Failure", code: 403, reason: "Forbidden", message: denialMessage(opts.what, result) };
+    response.auditAnnotations = { [AUDIT_VIOLATIONS]: pathSummary(uniquePaths(result.violations)) };
+    const warnings = warningLines(result, false);
+    if (warnings.length) response.warnings = warnings;
+    return response;
+  }
+  const patched = opts.patch && result.patch.length > 0;
+  if (patched) {
+    response.patchType = "JSONPatch";
+    response.patch = Buffer.from(JSON.stringify(result.patch)).toString("base64");
+  }
+  const warnings = warningLines(result, patched);
+  if (warnings.length) response.warnings = warnings;
+  if (result.policy) {
+    response.auditAnnotations = { [AUDIT_POLICY]: truncate(result.policy, AUDIT_VALUE_MAX_CHARS) };
+    if (patched) response.auditAnnotations[AUDIT_CHANGES] = pathSummary(uniquePaths(result.reasons));
+  }
+  return response;
+}
+
+/** An answer that lets the request through untouched (kinds and operations this webhook does not handle). */
+export function allowUnchanged(uid: string): AdmissionResponse {
+  return { uid, allowed: true };
+}
+
+/** The answer to a request the webhook failed to evaluate: deny (default) or allow, per --on-error. */
+export function errorResponse(uid: string, onError: "deny" | "allow", message: string): AdmissionResponse {
+  if (onError === "allow") {
+    return {
+      uid,
+      allowed: true,
+      warnings: [truncate(`secure-defaults could not evaluate this request and let it through unchanged: ${message}`, WARNING_MAX_CHARS)],
+      auditAnnotations: { error: truncate(message, AUDIT_VALUE_MAX_CHARS) },
+    };
+  }
+  return {
+    uid,
+    allowed: false,
+    status: { status: "Failure", code: 500, reason: "InternalError", message: `secure-defaults could not evaluate this request: ${message}` },
+    auditAnnotations: { error: truncate(message, AUDIT_VALUE_MAX_CHARS) },
+  };
+}

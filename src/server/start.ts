@@ -1,0 +1,118 @@
+// Puts the webhook together from resolved options: policies, TLS (given or development), the namespace
+// cache when a cluster is reachable, the app and the HTTPS server, file watching, and a graceful stop.
+import type { AddressInfo } from "node:net";
+import { NamespaceCache, kubeConfigFrom } from "../cluster/namespace-cache.js";
+import type { Logger } from "../logging/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { ensureDevelopmentCertificates } from "../tls/dev-certs.js";
+import { createApp, type OnError } from "./app.js";
+import { WebhookServer, type TlsFiles } from "./https.js";
+import { PolicyStore } from "./policy-store.js";
+
+export interface WebhookConfig {
+  policies: string[];
+  port: number;
+  /** Listen address; default all interfaces. */
+  host?: string;
+  /** Serving certificate and key; absent = development certificates under `devCertDir`. */
+  tls?: TlsFiles;
+  /** Where development certificates live; default `.secure-defaults` (relative to the working directory). */
+  devCertDir?: string;
+  defaultPolicy?: string;
+  onError: OnError;
+  /** Where namespace labels come from: a kubeconfig file, the Pod's service account, or nowhere. */
+  cluster?: { kubeconfig: string } | "in-cluster";
+  shutdownDelayMs?: number;
+  shutdownTimeoutMs?: number;
+  /** File watching for policies and certificate (ms). */
+  watch?: { debounceMs?: number; pollMs?: number };
+  namespaceWaitMs?: number;
+  /** First wait before the namespace watch is restarted after an error (ms; doubles up to 30 s). */
+  namespaceRestartDelayMs?: number;
+}
+
+export interface RunningWebhook {
+  address: AddressInfo;
+  server: WebhookServer;
+  policies: PolicyStore;
+  namespaces?: NamespaceCache;
+  /** The development CA, when development certificates are in use. */
+  devCaPath?: string;
+  /** Named readiness checks (the same as GET /readyz). */
+  readiness(): Record<string, boolean>;
+  /** Readiness false, requests in flight finish, then everything closes. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startWebhook(config: WebhookConfig, logger: Logger, metrics: Metrics): Promise<RunningWebhook> {
+  const policies = new PolicyStore({
+    paths: config.policies,
+    defaultPolicy: config.defaultPolicy,
+    logger,
+    metrics,
+    debounceMs: config.watch?.debounceMs,
+    pollMs: config.watch?.pollMs,
+  });
+  policies.load();
+
+  let tls = config.tls;
+  let devCaPath: string | undefined;
+  if (!tls) {
+    const dev = await ensureDevelopmentCertificates(config.devCertDir);
+    tls = { certPath: dev.certPath, keyPath: dev.keyPath };
+    devCaPath = dev.caCertPath;
+    logger.info("using development certificates", { ca: dev.caCertPath, cert: dev.certPath, created: dev.created });
+  }
+
+  const namespaces = config.cluster ? new NamespaceCache({ kubeConfig: kubeConfigFrom(config.cluster), logger, restartDelayMs: config.namespaceRestartDelayMs }) : undefined;
+  let stopping = false;
+  const readiness = (): Record<string, boolean> => ({
+    policies: policies.loaded,
+    tls: true,
+    ...(namespaces ? { namespaces: namespaces.synced } : {}),
+    serving: !stopping,
+  });
+
+  const app = createApp({
+    policies: () => policies.current().policies,
+    namespaceLabels: (namespace, waitMs) => (namespaces ? namespaces.labels(namespace, waitMs) : Promise.resolve(undefined)),
+    readiness,
+    logger,
+    metrics,
+    options: { defaultPolicy: config.defaultPolicy, onError: config.onError, namespaceWaitMs: config.namespaceWaitMs },
+  });
+  const server = new WebhookServer({
+    handler: app,
+    tls,
+    port: config.port,
+    host: config.host,
+    logger,
+    metrics,
+    debounceMs: config.watch?.debounceMs,
+    pollMs: config.watch?.pollMs,
+  });
+
+  const address = await server.listen();
+  policies.watch();
+  server.watchCertificate();
+  if (namespaces) {
+    // In the background: the webhook serves meanwhile and reports not ready until the cache is synced.
+    void namespaces.start();
+  }
+  logger.info("serving", { address: address.address, port: address.port, onError: config.onError, defaultPolicy: config.defaultPolicy, namespaceCache: Boolean(namespaces) });
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      logger.info("shutting down: not ready, finishing requests in flight", { inFlight: server.inFlight });
+      await server.stop({ delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
+      policies.close();
+      await namespaces?.stop();
+      logger.info("stopped");
+    })();
+    return stopped;
+  };
+
+  return { address, server, policies, namespaces, devCaPath, readiness, stop };
+}

@@ -1,0 +1,127 @@
+// Bad input over real TLS: every malformed request gets a clear 4xx, none takes the server down, and each
+// is counted; afterwards the webhook still answers AdmissionReviews.
+import assert from "node:assert/strict";
+import { request as httpsRequest } from "node:https";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { admissionReview, pod, SERVER_FIXTURES, startHarness, type Harness } from "./support/server-harness.js";
+
+/** Streams `size` bytes of a JSON string document (optionally without Content-Length) and returns the status. */
+function postLarge(harness: Harness, size: number, chunked: boolean): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const prefix = '{"pad":"';
+    const suffix = '"}';
+    const fill = size - prefix.length - suffix.length;
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        servername: "localhost",
+        port: harness.webhook.address.port,
+        path: "/mutate",
+        method: "POST",
+        ca: harness.tls.ca.certPem,
+        agent: false,
+        headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": String(size) }) },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.write(prefix);
+    const chunk = "x".repeat(64 * 1024);
+    let left = fill;
+    const pump = () => {
+      while (left > 0) {
+        const piece = chunk.slice(0, Math.min(chunk.length, left));
+        left -= piece.length;
+        if (!req.write(piece)) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+      req.end(suffix);
+    };
+    pump();
+  });
+}
+
+describe("server: bad input over TLS", () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await startHarness({ policies: [join(SERVER_FIXTURES, "policies")], defaultPolicy: "strict" });
+  });
+  after(async () => harness?.close());
+
+  const MiB = 1024 * 1024;
+
+  it("answers 413 to a body over 3 MiB (with Content-Length)", async () => {
+    const reply = await postLarge(harness, 3 * MiB + 1, false);
+    assert.equal(reply.status, 413);
+    assert.equal(JSON.parse(reply.body).message, "the request body is larger than 3 MiB");
+  });
+
+  it("answers 413 to a chunked body over 3 MiB", async () => {
+    const reply = await postLarge(harness, 3 * MiB + 100, true);
+    assert.equal(reply.status, 413);
+  });
+
+  it("accepts a body just under 3 MiB (then rejects it as no AdmissionReview)", async () => {
+    const reply = await postLarge(harness, 3 * MiB - 10, false);
+    assert.equal(reply.status, 400);
+    assert.match(JSON.parse(reply.body).message, /apiVersion must be "admission.k8s.io\/v1"/);
+  });
+
+  const cases: [string, string | Buffer, Record<string, string>, number, RegExp][] = [
+    ["malformed JSON", '{"apiVersion": "admission.k8s.io/v1", ', {}, 400, /^the request body is not valid JSON: /],
+    ["a JSON string instead of an object", '"AdmissionReview"', {}, 400, /^the request body is not valid JSON: /],
+    ["a JSON array", "[]", {}, 400, /the body must be a JSON object: an AdmissionReview/],
+    ["an empty body", "", {}, 400, /^the request body is empty: POST an AdmissionReview$/],
+    ["the v1beta1 AdmissionReview", JSON.stringify({ ...admissionReview({ object: pod("p", "n") }), apiVersion: "admission.k8s.io/v1beta1" }), {}, 400, /apiVersion must be "admission.k8s.io\/v1" \(got "admission.k8s.io\/v1beta1"\); set admissionReviewVersions/],
+    ["a wrong kind", JSON.stringify({ ...admissionReview({ object: pod("p", "n") }), kind: "AdmissionRequest" }), {}, 400, /kind must be "AdmissionReview" \(got "AdmissionRequest"\)/],
+    ["no request", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }), {}, 400, /^the AdmissionReview has no request$/],
+    ["no uid", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { ...admissionReview({ object: pod("p", "n") }).request, uid: undefined } }), {}, 400, /^request.uid is missing$/],
+    ["a corrupt gzip body", Buffer.from("not gzip at all"), { "content-encoding": "gzip" }, 400, /./],
+    ["an unknown content encoding", "{}", { "content-encoding": "br2" }, 415, /unsupported content encoding/],
+  ];
+  for (const [what, raw, headers, status, message] of cases) {
+    it(`answers ${status} to ${what}, with a clear message`, async () => {
+      const reply = await harness.client.request("/mutate", undefined, { raw, headers, method: "POST" });
+      assert.equal(reply.status, status, reply.text);
+      assert.equal(reply.json.kind, "Status");
+      assert.match(reply.json.message, message);
+    });
+  }
+
+  it("accepts a gzip-compressed AdmissionReview", async () => {
+    const review = admissionReview({ object: pod("gz", "strict-ns"), namespace: "strict-ns" });
+    const reply = await harness.client.request("/mutate", undefined, { raw: gzipSync(JSON.stringify(review)), headers: { "content-encoding": "gzip" } });
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal(reply.json.response.uid, review.request.uid);
+  });
+
+  it("answers 405 to GET /mutate and 404 to unknown paths", async () => {
+    const get = await harness.client.request("/mutate");
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.allow, "POST");
+    const unknown = await harness.client.request("/validate", {});
+    assert.equal(unknown.status, 404);
+  });
+
+  it("counted the bad requests and is still alive and answering", async () => {
+    const metrics = await harness.client.request("/metrics");
+    const count = Number(/^secure_defaults_errors_total\{type="bad_request"\} (\d+)$/m.exec(metrics.text)?.[1]);
+    assert.ok(count >= cases.length + 3, `bad_request errors counted: ${count}`);
+    assert.equal((await harness.client.request("/healthz")).status, 200);
+    const review = admissionReview({ object: pod("after", "strict-ns"), namespace: "strict-ns" });
+    const reply = await harness.client.request("/mutate", review);
+    assert.equal(reply.json.response.allowed, true);
+    assert.ok(reply.json.response.patch);
+    const warnings = harness.logs.lines.filter((l) => l.level === "warn" && typeof l.message === "string" && l.message.startsWith("bad"));
+    assert.ok(warnings.length >= cases.length, "each bad request is logged");
+    assert.ok(!harness.logs.raw.some((l) => l.includes("xxxxxxxx")), "bodies are not logged");
+  });
+});
