@@ -338,13 +338,14 @@ spec:
     const { policies, warnings } = loadPolicies([join(REPO_ROOT, "policies")]);
     const byName = (name: string) => policies.find((p) => p.name === name) as Policy;
 
-    it("policies/ loads baseline, privileged and restricted without warnings", () => {
+    it("policies/ loads baseline, privileged and restricted without warnings; only restricted is unbound", () => {
       assert.deepEqual(warnings, []);
+      const byLabel = (name: string) => ({ namespaceSelector: { matchLabels: { "secure-defaults.io/policy": name } } });
       assert.deepEqual(
         policies.map((p) => [p.name, p.kind, p.binding]),
         [
-          ["baseline", "SecureDefaultsPolicy", undefined],
-          ["privileged", "SecureDefaultsPolicy", undefined],
+          ["baseline", "SecureDefaultsPolicy", byLabel("baseline")],
+          ["privileged", "SecureDefaultsPolicy", byLabel("privileged")],
           ["restricted", "SecureDefaultsPolicy", undefined],
         ],
       );

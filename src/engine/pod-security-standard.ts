@@ -1,10 +1,13 @@
 // SecureDefaultsPolicy extension `podSecurityStandard` (not PSP): the Pod Security Admission (PSA)
 // checks that PSP fields cannot express, so that what the policy admits also passes PSA at that
 // level. Rules follow the PSA check definitions (k8s.io/pod-security-admission, policy/check_*.go):
-//   baseline and restricted: hostProbesAndHostLifecycle, windowsHostProcess, seLinuxOptions
-//   restricted only:         runAsNonRoot (defaulted to true on containers, then checked)
+//   baseline and restricted: hostProbesAndHostLifecycle, windowsHostProcess, seLinuxOptions,
+//                            appArmorProfile (no Unconfined, in fields or annotations)
+//   restricted only:         runAsNonRoot (defaulted to true on containers, then checked),
+//                            runAsUser (not 0, at the pod level too, even when containers override it)
 // Everything else in the standards maps onto PSP fields (hostNetwork, volumes, capabilities, seccomp...).
 import type { Probe } from "kubernetes-types/core/v1.js";
+import { APPARMOR_CONTAINER_ANNOTATION_PREFIX, UNCONFINED } from "./profiles.js";
 import { effective, setContainerField } from "./security-context.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, SELinuxOptions } from "./types.js";
 
@@ -63,14 +66,35 @@ function checkHostProcess(hostProcess: boolean | null | undefined, base: string,
   }
 }
 
+/** PSA baseline forbids the Unconfined AppArmor profile wherever it is set. */
+function checkAppArmorField(profile: { type?: string } | null | undefined, base: string, policy: Policy, out: Findings): void {
+  if (profile && typeof profile === "object" && profile.type === "Unconfined") {
+    push(out, policy, `${base}.appArmorProfile.type`, 'AppArmor profile "Unconfined" is forbidden by Pod Security Admission baseline (use RuntimeDefault or Localhost)');
+  }
+}
+
+function checkAppArmorAnnotations(pod: Pod, policy: Policy, out: Findings): void {
+  for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {
+    if (key.startsWith(APPARMOR_CONTAINER_ANNOTATION_PREFIX) && value === UNCONFINED) {
+      push(out, policy, `metadata.annotations.${key}`, 'AppArmor profile "unconfined" is forbidden by Pod Security Admission baseline (use runtime/default or localhost/<profile>)');
+    }
+  }
+}
+
 export const checkPodStandard: PodStep = (pod, policy, out) => {
   const level = policy.podSecurityStandard;
   if (!level) return;
   const sc = pod.spec?.securityContext;
   checkHostProcess(sc?.windowsOptions?.hostProcess, "spec.securityContext", policy, out);
   checkSELinux(sc?.seLinuxOptions, "spec.securityContext", policy, out);
-  if (level === "restricted" && !inUserNamespace(pod) && sc?.runAsNonRoot === false) {
+  checkAppArmorField(sc?.appArmorProfile, "spec.securityContext", policy, out);
+  checkAppArmorAnnotations(pod, policy, out);
+  if (level !== "restricted" || inUserNamespace(pod)) return;
+  if (sc?.runAsNonRoot === false) {
     push(out, policy, "spec.securityContext.runAsNonRoot", "runAsNonRoot must not be false: Pod Security Admission restricted requires runAsNonRoot: true");
+  }
+  if (sc?.runAsUser === 0) {
+    push(out, policy, "spec.securityContext.runAsUser", "runAsUser 0 is forbidden by Pod Security Admission restricted, even when every container sets its own runAsUser");
   }
 };
 
@@ -108,5 +132,6 @@ export const checkContainerStandard: ContainerStep = (view, pod, policy, out) =>
   const sc = container.securityContext;
   checkHostProcess(sc?.windowsOptions?.hostProcess, `${view.path}.securityContext`, policy, out);
   checkSELinux(sc?.seLinuxOptions, `${view.path}.securityContext`, policy, out);
+  checkAppArmorField(sc?.appArmorProfile, `${view.path}.securityContext`, policy, out);
   if (level === "restricted") checkRunAsNonRoot(view, pod, policy, out);
 };

@@ -18,7 +18,7 @@ import { checkAllowPrivilegeEscalation, defaultAllowPrivilegeEscalation } from "
 import { checkPrivileged } from "./privileged.js";
 import { checkProcMount } from "./proc-mount.js";
 import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
-import { checkContainerSeccomp, checkPodSeccomp, defaultPodSeccomp } from "./seccomp.js";
+import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaultPodSeccomp } from "./seccomp.js";
 import { checkContainerSeLinux, checkPodSeLinux, defaultContainerSeLinux, defaultPodSeLinux } from "./selinux.js";
 import { checkSysctls } from "./sysctls.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, Reason, Violation } from "./types.js";
@@ -40,6 +40,7 @@ const CONTAINER_DEFAULTS: readonly ContainerStep[] = [
   defaultRunAsGroup,
   defaultContainerSeLinux,
   defaultAppArmor,
+  defaultContainerSeccomp,
   defaultRunAsNonRoot,
   defaultStandardRunAsNonRoot,
   defaultCapabilities,

@@ -12,9 +12,10 @@ import {
   SECCOMP_CONTAINER_ANNOTATION_PREFIX,
   SECCOMP_DEFAULT_POLICY_ANNOTATION,
   SECCOMP_POD_ANNOTATION,
+  type ProfileField,
   type ProfileSource,
 } from "./profiles.js";
-import { setPodField } from "./security-context.js";
+import { setContainerField, setPodField } from "./security-context.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy } from "./types.js";
 
 const POD_FIELD_PATH = "spec.securityContext.seccompProfile";
@@ -30,13 +31,32 @@ function podAnnotation(pod: Pod): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+const LEGACY_NOTE = "kubelets since Kubernetes 1.27 ignore the seccomp annotations, so the field must carry the profile";
+
 /**
- * Mutation, pod level: a Pod that names a profile (legacy annotation or field) keeps it; otherwise the
- * policy's default profile is written into `spec.securityContext.seccompProfile`.
+ * A legacy annotation without the field it stands for gets that field too (the same profile): PSP relied
+ * on the API server copying annotation to field, which current API servers no longer do.
+ */
+function copyLegacyAnnotation(value: string, key: string, path: string, write: (field: ProfileField) => void, out: Findings): void {
+  const field = profileToField(value);
+  if (!field) return;
+  write(field);
+  out.reasons.push({ path, field: "seccomp", message: `set seccompProfile to ${describeField(field)} from the legacy annotation ${key}: ${value} (${LEGACY_NOTE})` });
+}
+
+/**
+ * Mutation, pod level: a Pod that names a profile (legacy annotation or field) keeps it (an annotation
+ * alone is copied into the field); otherwise the policy's default profile is written into
+ * `spec.securityContext.seccompProfile`.
  */
 export const defaultPodSeccomp: PodStep = (pod, policy, out) => {
-  if (podAnnotation(pod) !== undefined) return;
-  if (presentField(pod.spec?.securityContext?.seccompProfile)) return;
+  const hasField = presentField(pod.spec?.securityContext?.seccompProfile) !== undefined;
+  const legacy = podAnnotation(pod);
+  if (legacy !== undefined) {
+    if (!hasField) copyLegacyAnnotation(legacy, SECCOMP_POD_ANNOTATION, POD_FIELD_PATH, (f) => setPodField(pod, "seccompProfile", f), out);
+    return;
+  }
+  if (hasField) return;
   const profile = policy.seccomp.defaultProfile;
   if (!profile) return;
   const field = profileToField(profile);
@@ -59,6 +79,28 @@ export const defaultPodSeccomp: PodStep = (pod, policy, out) => {
     field: "seccomp.defaultProfile",
     message: `set seccompProfile to ${describeField(field)} (${origin})`,
   });
+};
+
+/**
+ * Mutation, container level. A container's legacy annotation without the field is copied into the
+ * field. A container with no profile in a Pod with none gets the policy default on the container: this
+ * only happens when pod-level defaults are skipped (`pods/ephemeralcontainers`, e.g. kubectl debug on
+ * a Pod created before the namespace opted in), since otherwise the pod default is already written.
+ */
+export const defaultContainerSeccomp: ContainerStep = (view, pod, policy, out) => {
+  if (presentField(view.container.securityContext?.seccompProfile)) return;
+  const path = `${view.path}.securityContext.seccompProfile`;
+  const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + view.container.name;
+  const value = annotations(pod)[key];
+  if (typeof value === "string") {
+    if (value !== "") copyLegacyAnnotation(value, key, path, (f) => setContainerField(view, "seccompProfile", f), out);
+    return;
+  }
+  if (podAnnotation(pod) !== undefined || presentField(pod.spec?.securityContext?.seccompProfile)) return;
+  const field = policy.seccomp.defaultProfile ? profileToField(policy.seccomp.defaultProfile) : undefined;
+  if (!field) return;
+  setContainerField(view, "seccompProfile", field);
+  out.reasons.push({ path, field: "seccomp.defaultProfile", message: `set seccompProfile to ${describeField(field)} (seccomp default profile ${policy.seccomp.defaultProfile}; the Pod has none)` });
 };
 
 /** The pod's profile: the pod annotation if non-empty, else the pod field, else none (""). */
@@ -105,16 +147,25 @@ export const checkPodSeccomp: PodStep = (pod, policy, out) => {
  * empty), then the pod field, then the pod annotation.
  */
 function containerProfile(view: ContainerView, pod: Pod): ProfileSource & { inherited: boolean } {
-  const own = presentField(view.container.securityContext?.seccompProfile);
-  if (own) return { ...fieldSource(own, `${view.path}.securityContext.seccompProfile`), inherited: false };
   const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + view.container.name;
   const value = annotations(pod)[key];
+  const own = presentField(view.container.securityContext?.seccompProfile);
+  if (own) return { ...reportedSource(fieldSource(own, `${view.path}.securityContext.seccompProfile`), value, key), inherited: false };
   if (typeof value === "string") return { ...annotationSource(value, key), inherited: false };
-  const podField = presentField(pod.spec?.securityContext?.seccompProfile);
-  if (podField) return { ...fieldSource(podField, POD_FIELD_PATH), inherited: true };
   const podValue = annotations(pod)[SECCOMP_POD_ANNOTATION];
+  const podField = presentField(pod.spec?.securityContext?.seccompProfile);
+  if (podField) return { ...reportedSource(fieldSource(podField, POD_FIELD_PATH), podValue, SECCOMP_POD_ANNOTATION), inherited: true };
   if (typeof podValue === "string") return { ...annotationSource(podValue, SECCOMP_POD_ANNOTATION), inherited: true };
   return { profile: "", path: `${view.path}.securityContext.seccompProfile`, inherited: false };
+}
+
+/**
+ * When a field and its legacy annotation name the same profile (the field was copied from the
+ * annotation), a violation points at the annotation: that is what the user wrote.
+ */
+function reportedSource(field: ProfileSource, annotation: unknown, key: string): ProfileSource {
+  if (typeof annotation === "string" && annotation !== "" && profileAllowed(annotation, [field.profile])) return annotationSource(annotation, key);
+  return field;
 }
 
 /** Every container is checked too (as PSP did), also when it only inherits the Pod's profile. */
