@@ -29,8 +29,7 @@ describe("secure-defaults preview", () => {
       const run = runCli(["preview", "--policies", POLICY, "-o", "json", `${F}/pod.yaml`]);
       assert.equal(run.stderr, "");
       assert.equal(run.status, 0);
-      const hardened = structuredClone(webPod) as typeof webPod & { spec: { containers: object[] } };
-      hardened.spec.containers[0] = { ...hardened.spec.containers[0], securityContext: HARDENED };
+      const hardened = { ...webPod, spec: { containers: [{ ...webPod.spec.containers[0], securityContext: HARDENED }] } };
       assert.deepEqual(JSON.parse(run.stdout), [
         {
           kind: "Pod",
