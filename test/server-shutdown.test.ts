@@ -153,8 +153,9 @@ describe("server: `secure-defaults serve` as a process", () => {
     this.timeout(60_000);
     const serving = await eventually(() => {
       if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-      return logLines().find((l) => l.message === "serving");
-    }, "the server to listen");
+      // stdout (logs) and stderr (the CA hint) are separate pipes: wait for both.
+      return stderr.includes("curl --cacert") ? logLines().find((l) => l.message === "serving") : undefined;
+    }, "the server to listen and print the CA path");
     const port = serving.port as number;
     const caPath = join(cwd, ".secure-defaults", "ca.crt");
     assert.ok(stderr.includes(`CA: ${caPath}`), stderr);
