@@ -12,7 +12,7 @@ const POLICY = `${F}/policy.yaml`;
 const HARDENED = { runAsNonRoot: true, capabilities: { drop: ["ALL"] }, allowPrivilegeEscalation: false };
 const HARDENING_REASONS = (prefix: string) => [
   { path: `${prefix}spec.containers[0].securityContext.runAsNonRoot`, field: "runAsUser.rule", message: "set runAsNonRoot to true (runAsUser rule MustRunAsNonRoot)" },
-  { path: `${prefix}spec.containers[0].securityContext.capabilities`, field: "requiredDropCapabilities", message: "set capabilities to add [], drop [ALL] (requiredDropCapabilities [ALL])" },
+  { path: `${prefix}spec.containers[0].securityContext.capabilities`, field: "requiredDropCapabilities", message: "set capabilities to drop [ALL] (requiredDropCapabilities [ALL])" },
   { path: `${prefix}spec.containers[0].securityContext.allowPrivilegeEscalation`, field: "allowPrivilegeEscalation", message: "set allowPrivilegeEscalation to false (allowPrivilegeEscalation: false)" },
 ];
 

@@ -132,7 +132,7 @@ describe("capabilities strategy", () => {
         {
           path: `${C0}.capabilities`,
           field: "requiredDropCapabilities",
-          message: "set capabilities to add [], drop [CHOWN, NET_RAW] (requiredDropCapabilities [NET_RAW, CHOWN, CHOWN])",
+          message: "set capabilities to drop [CHOWN, NET_RAW] (requiredDropCapabilities [NET_RAW, CHOWN, CHOWN])",
         },
       ]);
       assert.deepEqual(p.spec!.containers[0].securityContext!.capabilities, { drop: ["CHOWN", "NET_RAW"] });

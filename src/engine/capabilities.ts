@@ -62,9 +62,15 @@ export const defaultCapabilities: ContainerStep = (view, _pod, policy, out) => {
   out.reasons.push({
     path: `${view.path}.securityContext.capabilities`,
     field: newDrops.length > 0 ? "requiredDropCapabilities" : "defaultAddCapabilities",
-    message: `set capabilities to add ${listText(addList ?? [])}, drop ${listText(dropList ?? [])} (${causes.join(", ")})`,
+    message: `set capabilities to ${describeCapabilities(addList, dropList)} (${causes.join(", ")})`,
   });
 };
+
+/** `add [X], drop [ALL]`, leaving out a list that is absent. */
+function describeCapabilities(add: string[] | undefined, drop: string[] | undefined): string {
+  const parts = [add ? `add ${listText(add)}` : "", drop ? `drop ${listText(drop)}` : ""];
+  return parts.filter(Boolean).join(", ");
+}
 
 export const checkCapabilities: ContainerStep = (view, _pod, policy, out) => {
   const path = `${view.path}.securityContext.capabilities`;
