@@ -4,14 +4,12 @@
 import {
   annotationSource,
   APPARMOR_CONTAINER_ANNOTATION_PREFIX,
-  APPARMOR_DEFAULT_POLICY_ANNOTATION,
-  describeField,
   fieldSource,
   formatProfiles,
   presentField,
   profileAllowed,
-  profileToField,
   type ProfileSource,
+  writeDefaultProfile,
 } from "./profiles.js";
 import { setContainerField } from "./security-context.js";
 import type { ContainerStep, ContainerView, Pod } from "./types.js";
@@ -31,25 +29,9 @@ function effectiveProfile(view: ContainerView, pod: Pod): (ProfileSource & { inh
 
 /** Mutation, per container: a container with no profile gets the policy's default as its own field. */
 export const defaultAppArmor: ContainerStep = (view, pod, policy, out) => {
-  const profile = policy.appArmor.defaultProfile;
-  if (!profile || effectiveProfile(view, pod)) return;
+  if (effectiveProfile(view, pod)) return;
   const path = `${view.path}.securityContext.appArmorProfile`;
-  const field = profileToField(profile);
-  if (!field) {
-    out.violations.push({
-      policy: policy.name,
-      path,
-      field: "appArmor.defaultProfile",
-      message: `the AppArmor default profile "${profile}" cannot be written as an appArmorProfile field (expected runtime/default, unconfined or localhost/<profile>)`,
-    });
-    return;
-  }
-  setContainerField(view, "appArmorProfile", field);
-  const origin =
-    policy.kind === "PodSecurityPolicy"
-      ? `policy annotation ${APPARMOR_DEFAULT_POLICY_ANNOTATION}: ${profile}`
-      : `AppArmor default profile ${profile}`;
-  out.reasons.push({ path, field: "appArmor.defaultProfile", message: `set appArmorProfile to ${describeField(field)} (${origin})` });
+  writeDefaultProfile("appArmor", policy, path, (field) => setContainerField(view, "appArmorProfile", field), out);
 };
 
 /**

@@ -2,6 +2,7 @@
 // `docker/default`, `localhost/<path>`, `unconfined`) and the v1 fields `seccompProfile` /
 // `appArmorProfile` ({type, localhostProfile}), and matching against a policy's allowed list.
 import type { AppArmorProfile, SeccompProfile } from "kubernetes-types/core/v1.js";
+import type { Findings, Policy } from "./types.js";
 
 export const RUNTIME_DEFAULT = "runtime/default";
 /** The pre-1.11 name of the runtime's default seccomp profile; we treat it as `runtime/default`. */
@@ -14,9 +15,6 @@ export const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
 export const APPARMOR_CONTAINER_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
-/** The policy annotations the PSP form of a policy carries (for messages). */
-export const SECCOMP_DEFAULT_POLICY_ANNOTATION = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
-export const APPARMOR_DEFAULT_POLICY_ANNOTATION = "apparmor.security.beta.kubernetes.io/defaultProfileName";
 
 export type ProfileField = SeccompProfile | AppArmorProfile;
 
@@ -97,4 +95,39 @@ export function annotationSource(value: string, key: string): ProfileSource {
 /** A non-null object value of a profile field, or undefined when absent/null. */
 export function presentField(value: ProfileField | null | undefined): ProfileField | undefined {
   return value && typeof value === "object" ? value : undefined;
+}
+
+const PROFILE_KINDS = {
+  seccomp: { label: "seccomp", fieldName: "seccompProfile", policyAnnotation: "seccomp.security.alpha.kubernetes.io/defaultProfileName", expected: "runtime/default, docker/default, unconfined or localhost/<path>" },
+  appArmor: { label: "AppArmor", fieldName: "appArmorProfile", policyAnnotation: "apparmor.security.beta.kubernetes.io/defaultProfileName", expected: "runtime/default, unconfined or localhost/<profile>" },
+} as const;
+
+/**
+ * Writes the policy's default `kind` profile at `path` through `write`, with its Reason; or, when the
+ * default cannot be expressed as a field, records a violation instead. Does nothing without a default.
+ */
+export function writeDefaultProfile(
+  kind: keyof typeof PROFILE_KINDS,
+  policy: Policy,
+  path: string,
+  write: (field: ProfileField) => void,
+  out: Findings,
+  note = "",
+): void {
+  const profile = policy[kind].defaultProfile;
+  if (!profile) return;
+  const { label, fieldName, policyAnnotation, expected } = PROFILE_KINDS[kind];
+  const field = profileToField(profile);
+  if (!field) {
+    out.violations.push({
+      policy: policy.name,
+      path,
+      field: `${kind}.defaultProfile`,
+      message: `the ${label} default profile "${profile}" cannot be written as a ${fieldName} field (expected ${expected})`,
+    });
+    return;
+  }
+  write(field);
+  const origin = policy.kind === "PodSecurityPolicy" ? `policy annotation ${policyAnnotation}: ${profile}` : `${label} default profile ${profile}`;
+  out.reasons.push({ path, field: `${kind}.defaultProfile`, message: `set ${fieldName} to ${describeField(field)} (${origin}${note})` });
 }

@@ -10,10 +10,10 @@ import {
   profileAllowed,
   profileToField,
   SECCOMP_CONTAINER_ANNOTATION_PREFIX,
-  SECCOMP_DEFAULT_POLICY_ANNOTATION,
   SECCOMP_POD_ANNOTATION,
   type ProfileField,
   type ProfileSource,
+  writeDefaultProfile,
 } from "./profiles.js";
 import { setContainerField, setPodField } from "./security-context.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy } from "./types.js";
@@ -57,28 +57,7 @@ export const defaultPodSeccomp: PodStep = (pod, policy, out) => {
     return;
   }
   if (hasField) return;
-  const profile = policy.seccomp.defaultProfile;
-  if (!profile) return;
-  const field = profileToField(profile);
-  if (!field) {
-    out.violations.push({
-      policy: policy.name,
-      path: POD_FIELD_PATH,
-      field: "seccomp.defaultProfile",
-      message: `the seccomp default profile "${profile}" cannot be written as a seccompProfile field (expected runtime/default, docker/default, unconfined or localhost/<path>)`,
-    });
-    return;
-  }
-  setPodField(pod, "seccompProfile", field);
-  const origin =
-    policy.kind === "PodSecurityPolicy"
-      ? `policy annotation ${SECCOMP_DEFAULT_POLICY_ANNOTATION}: ${profile}`
-      : `seccomp default profile ${profile}`;
-  out.reasons.push({
-    path: POD_FIELD_PATH,
-    field: "seccomp.defaultProfile",
-    message: `set seccompProfile to ${describeField(field)} (${origin})`,
-  });
+  writeDefaultProfile("seccomp", policy, POD_FIELD_PATH, (field) => setPodField(pod, "seccompProfile", field), out);
 };
 
 /**
@@ -97,10 +76,7 @@ export const defaultContainerSeccomp: ContainerStep = (view, pod, policy, out) =
     return;
   }
   if (podAnnotation(pod) !== undefined || presentField(pod.spec?.securityContext?.seccompProfile)) return;
-  const field = policy.seccomp.defaultProfile ? profileToField(policy.seccomp.defaultProfile) : undefined;
-  if (!field) return;
-  setContainerField(view, "seccompProfile", field);
-  out.reasons.push({ path, field: "seccomp.defaultProfile", message: `set seccompProfile to ${describeField(field)} (seccomp default profile ${policy.seccomp.defaultProfile}; the Pod has none)` });
+  writeDefaultProfile("seccomp", policy, path, (field) => setContainerField(view, "seccompProfile", field), out, "; the Pod has none");
 };
 
 /** The pod's profile: the pod annotation if non-empty, else the pod field, else none (""). */
