@@ -16,6 +16,7 @@ import { checkHostPorts } from "./host-ports.js";
 import { checkContainerStandard, checkPodStandard, defaultStandardRunAsNonRoot } from "./pod-security-standard.js";
 import { checkAllowPrivilegeEscalation, defaultAllowPrivilegeEscalation } from "./privilege-escalation.js";
 import { checkPrivileged } from "./privileged.js";
+import { privateCopy } from "./private-copy.js";
 import { checkProcMount } from "./proc-mount.js";
 import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
 import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaultPodSeccomp } from "./seccomp.js";
@@ -104,7 +105,7 @@ function inScope(view: ContainerView, scope: ProviderScope): boolean {
 
 /** Mutates a copy of `input` under `policy`, then validates the copy. Never touches `input`. */
 export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {}): ProviderOutcome {
-  const pod = structuredClone(input);
+  const pod = privateCopy(input);
   const out: Findings = { reasons: [], violations: [], warnings: [] };
   const podLevel = !scope.ephemeralContainers;
 

@@ -70,9 +70,14 @@ export function locatePod(object: unknown): PodLocation {
     pod,
     pathPrefix: prefix,
     writeBack(original, mutated) {
-      const copy = structuredClone(original) as Json;
+      // Copy only the path down to the template; everything else stays shared with the original.
+      const copy: Json = { ...(original as Json) };
       let target: Json = copy;
-      for (const key of keys) target = target[key] as Json;
+      for (const key of keys) {
+        const child: Json = { ...(target[key] as Json) };
+        target[key] = child;
+        target = child;
+      }
       target.spec = mutated.spec;
       if (hadMetadata || Object.keys(mutated.metadata ?? {}).length > 0) target.metadata = mutated.metadata;
       return copy;
