@@ -56,6 +56,12 @@ describe("policy bindings", () => {
       assert.deepEqual(names(candidatesFor([policy("nowhere", { namespaces: [] })], "default", {})), []);
     });
 
+    it("a long namespaces list (looked up through a set) finds its first, middle and last names only", () => {
+      const many = policy("many", { namespaces: Array.from({ length: 10_000 }, (_, i) => `team-${i}`) });
+      for (const namespace of ["team-0", "team-5000", "team-9999"]) assert.deepEqual(names(candidatesFor([many], namespace, {})), ["many"], namespace);
+      for (const namespace of ["team-10000", "team-", "default"]) assert.deepEqual(names(candidatesFor([many], namespace, {})), [], namespace);
+    });
+
     it("an empty selector matches every namespace whose labels are known", () => {
       const any = policy("any-labelled", { namespaceSelector: {} });
       assert.deepEqual(names(candidatesFor([any], "x", {})), ["any-labelled"]);

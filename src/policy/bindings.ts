@@ -23,11 +23,27 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
   });
 }
 
+/**
+ * `binding.namespaces` as a Set, built once per (immutable, loaded) list: a policy bound to 10,000
+ * namespaces must not cost a linear scan on every admission request.
+ */
+const namespaceSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function namesNamespace(namespaces: readonly string[], namespace: string): boolean {
+  if (namespaces.length <= 8) return namespaces.includes(namespace);
+  let set = namespaceSets.get(namespaces);
+  if (!set) {
+    set = new Set(namespaces);
+    namespaceSets.set(namespaces, set);
+  }
+  return set.has(namespace);
+}
+
 /** Whether a policy's binding names the namespace or its labels match the selector (false when unbound). */
 export function isBoundTo(policy: Policy, namespace: string, labels?: Readonly<Record<string, string>>): boolean {
   const binding = policy.binding;
   if (!binding) return false;
-  if (binding.namespaces?.includes(namespace)) return true;
+  if (binding.namespaces && namesNamespace(binding.namespaces, namespace)) return true;
   return binding.namespaceSelector !== undefined && labels !== undefined && selectorMatches(binding.namespaceSelector, labels);
 }
 
