@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { addedEphemeralContainers, isBookkeepingUpdate, routeOf } from "../src/admission/admit.js";
 import { choosePolicies, POLICY_LABEL } from "../src/admission/decide.js";
-import { admissionResponse, capLines, denialMessage, errorResponse, pathSummary, valueAt, warningLines } from "../src/admission/response.js";
+import { admissionResponse, denialMessage, errorResponse, pathSummary, valueAt, warningLines } from "../src/admission/response.js";
 import { parseAdmissionReview, ReviewError } from "../src/admission/review.js";
 import type { EvaluationResult, Policy } from "../src/engine/types.js";
 import { parseDuration } from "../src/server/duration.js";
@@ -177,9 +177,29 @@ describe("admission: building the response", () => {
     assert.equal(valueAt({ spec: {} }, "spec.containers[0].a"), undefined);
   });
 
-  it("caps lines", () => {
-    assert.deepEqual(capLines(["a", "b"], 5), ["a", "b"]);
-    assert.deepEqual(capLines(["a", "b", "c"], 2), ["a", "… and 2 more"]);
+  it("orders warnings header, engine warnings, defaults; shows exactly 5 lines whole and caps a sixth", () => {
+    const patch = [{ op: "add" as const, path: "/x", value: 1 }];
+    const three = reasons.slice(0, 3);
+    assert.deepEqual(warningLines(result({ policy: "p", reasons: three, object, patch, warnings: ["w1"] }), true), [
+      'secure-defaults: policy "p" set 3 defaults',
+      "w1",
+      "spec.containers[0].securityContext.runAsNonRoot: true",
+      "spec.containers[1].securityContext.runAsNonRoot: true",
+      "spec.containers[2].securityContext.runAsNonRoot: true",
+    ]);
+    assert.deepEqual(warningLines(result({ policy: "p", reasons: three, object, patch, warnings: ["w1", "w2"] }), true), [
+      'secure-defaults: policy "p" set 3 defaults',
+      "w1",
+      "w2",
+      "spec.containers[0].securityContext.runAsNonRoot: true",
+      "… and 2 more",
+    ]);
+    assert.deepEqual(warningLines(result({ policy: "p", reasons: three, object, patch, warnings: ["w1", "w2"] }), false), ["w1", "w2"]);
+    const missing = [{ path: "spec.nowhere", field: "f", message: "set nowhere to x" }];
+    assert.deepEqual(warningLines(result({ policy: "p", reasons: missing, object, patch }), true), [
+      'secure-defaults: policy "p" set 1 default',
+      "spec.nowhere: set nowhere to x",
+    ]);
   });
 });
 

@@ -25,13 +25,6 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Caps a list of lines at `max`, replacing the tail with "… and N more". */
-export function capLines(lines: readonly string[], max: number): string[] {
-  if (lines.length <= max) return [...lines];
-  const kept = lines.slice(0, max - 1);
-  return [...kept, `… and ${lines.length - kept.length} more`];
-}
-
 function uniquePaths(items: readonly { path: string }[]): string[] {
   return [...new Set(items.map((i) => i.path))];
 }
@@ -63,25 +56,29 @@ export function valueAt(object: unknown, path: string): unknown {
   return node;
 }
 
-/** One line per defaulted field, `path: value` (the reason's message when the value cannot be shown). */
-function defaultedLines(result: EvaluationResult): string[] {
-  const paths = uniquePaths(result.reasons);
-  if (paths.length === 0 || !result.policy) return [];
-  const header = `secure-defaults: policy "${result.policy}" set ${paths.length} default${paths.length === 1 ? "" : "s"}`;
-  const details = paths.map((path) => {
-    const value = valueAt(result.object, path);
-    if (value !== undefined) return `${path}: ${JSON.stringify(value)}`;
-    return `${path}: ${result.reasons.find((r) => r.path === path)?.message ?? "set"}`;
-  });
-  return [header, ...details];
+/** `path: value` for a defaulted field (the reason's message when the value cannot be shown). */
+function defaultedLine(result: EvaluationResult, path: string): string {
+  const value = valueAt(result.object, path);
+  if (value !== undefined) return `${path}: ${JSON.stringify(value)}`;
+  return `${path}: ${result.reasons.find((r) => r.path === path)?.message ?? "set"}`;
 }
 
-/** The warnings for one answer: what was defaulted (when a patch is sent) and the engine's own warnings. */
+/**
+ * The warnings for one answer: what was defaulted (when a patch is sent: a header, then one `path: value`
+ * line per field) and the engine's own warnings, at most WARNING_MAX_LINES lines, the last then saying
+ * "… and N more". Only the lines shown are built: a 50-container Pod has hundreds of defaults.
+ */
 export function warningLines(result: EvaluationResult, patched: boolean): string[] {
-  const defaulted = patched ? defaultedLines(result) : [];
-  const [header, ...details] = defaulted;
-  const lines = [...(header ? [header] : []), ...result.warnings, ...details];
-  return capLines(lines.map((l) => truncate(l, WARNING_MAX_CHARS)), WARNING_MAX_LINES);
+  const paths = patched && result.policy ? uniquePaths(result.reasons) : [];
+  const header =
+    paths.length > 0 ? [`secure-defaults: policy "${result.policy}" set ${paths.length} default${paths.length === 1 ? "" : "s"}`] : [];
+  const total = header.length + result.warnings.length + paths.length;
+  const shown = total <= WARNING_MAX_LINES ? total : WARNING_MAX_LINES - 1;
+  const lines = [...header, ...result.warnings].slice(0, shown);
+  for (const path of paths.slice(0, shown - lines.length)) lines.push(defaultedLine(result, path));
+  const capped = lines.map((l) => truncate(l, WARNING_MAX_CHARS));
+  if (shown < total) capped.push(`… and ${total - shown} more`);
+  return capped;
 }
 
 /** The denial message: every violation with its field path (capped), e.g. `spec.hostNetwork: policy "x" (hostNetwork): ...`. */
