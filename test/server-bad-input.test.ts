@@ -86,6 +86,8 @@ describe("server: bad input over TLS", () => {
     ["no uid", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { ...admissionReview({ object: pod("p", "n") }).request, uid: undefined } }), {}, 400, /^request.uid is missing$/],
     ["a corrupt gzip body", Buffer.from("not gzip at all"), { "content-encoding": "gzip" }, 400, /./],
     ["an unknown content encoding", "{}", { "content-encoding": "br2" }, 415, /unsupported content encoding/],
+    ["a charset other than UTF-8", "{}", { "content-type": "application/json; charset=latin1" }, 415, /unsupported charset "LATIN1"/],
+    ["only whitespace", " \n ", {}, 400, /^the request body is not valid JSON: expected an object or an array, found nothing$/],
   ];
   for (const [what, raw, headers, status, message] of cases) {
     it(`answers ${status} to ${what}, with a clear message`, async () => {
@@ -101,6 +103,16 @@ describe("server: bad input over TLS", () => {
     const reply = await harness.client.request("/mutate", undefined, { raw: gzipSync(JSON.stringify(review)), headers: { "content-encoding": "gzip" } });
     assert.equal(reply.status, 200, reply.text);
     assert.equal(reply.json.response.uid, review.request.uid);
+  });
+
+  it("answers a plain and a gzip-compressed AdmissionReview alike (node:http fast path and express.json)", async () => {
+    const review = admissionReview({ object: pod("same", "strict-ns"), namespace: "strict-ns" });
+    const plain = await harness.client.request("/mutate?timeout=10s", undefined, { raw: JSON.stringify(review), headers: {}, method: "POST" });
+    const gzip = await harness.client.request("/mutate?timeout=10s", undefined, { raw: gzipSync(JSON.stringify(review)), headers: { "content-encoding": "gzip" }, method: "POST" });
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(plain.headers["content-type"], "application/json; charset=utf-8");
+    assert.deepEqual(gzip.json, plain.json);
+    assert.equal(plain.json.response.patchType, "JSONPatch");
   });
 
   it("answers 405 to GET /mutate and 404 to unknown paths", async () => {

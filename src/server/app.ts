@@ -1,5 +1,9 @@
-// The express app: routes, body limit, health, metrics, error answers. Built from its dependencies so
-// that tests can run it without TLS; the HTTPS server (https.ts) only wraps it.
+// The request handler: express for every route, with one fast path in front of it. A plain `POST /mutate`
+// (what the API server sends, for every Pod) is read, answered and written straight on node:http, without
+// the framework's per-request cost (docs/benchmarks.md); a compressed or non-UTF-8 body, and every other
+// route, go through express. Both paths share the admission code below, so they answer alike. Built from
+// its dependencies so that tests can run it without TLS; the HTTPS server (https.ts) only wraps it.
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { admit, type AdmissionContext, type AdmissionOutcome } from "../admission/admit.js";
 import type { NamespaceLabels } from "../admission/decide.js";
@@ -10,6 +14,7 @@ import type { Policy } from "../engine/types.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { parseDuration } from "./duration.js";
+import { BodyError, needsBodyParser, parseJsonBody, readBody } from "./request-body.js";
 
 /** Largest request body accepted (the API server's own limit for an object is 3 MiB). */
 export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
@@ -48,10 +53,13 @@ function statusBody(code: number, message: string) {
   return { kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message };
 }
 
+const TOO_LARGE = `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
+const EMPTY_REVIEW = "the request body is empty: POST an AdmissionReview";
+
 function clientErrorMessage(error: HttpError): string {
   switch (error.type) {
     case "entity.too.large":
-      return `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
+      return TOO_LARGE;
     case "entity.parse.failed":
       return `the request body is not valid JSON: ${error.message}`;
     case "encoding.unsupported":
@@ -68,21 +76,37 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function createApp(deps: AppDependencies): express.Express {
+/** Sends a JSON answer with the given status. */
+type Send = (status: number, payload: unknown) => void;
+
+/** Writes a JSON answer on node:http directly (what res.json does, without its content negotiation). */
+function writeJson(res: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** The path of a request URL, without the query. */
+function pathOf(url: string | undefined): string {
+  const query = url?.indexOf("?") ?? -1;
+  return query < 0 ? (url ?? "") : url!.slice(0, query);
+}
+
+/** The API server's `?timeout=10s` on the webhook URL, in ms, if given. */
+export function timeoutOf(url: string | undefined): number | undefined {
+  const query = url?.indexOf("?") ?? -1;
+  if (query < 0) return undefined;
+  return parseDuration(new URLSearchParams(url!.slice(query + 1)).get("timeout") ?? undefined);
+}
+
+/**
+ * The request handler (a node:http RequestListener): the `POST /mutate` fast path, else the express app.
+ */
+export function createApp(deps: AppDependencies): RequestListener {
   const { logger, metrics, options } = deps;
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-
-  app.use((_req, res, next) => {
-    metrics.inFlight.inc();
-    let counted = true;
-    res.once("close", () => {
-      if (counted) metrics.inFlight.dec();
-      counted = false;
-    });
-    next();
-  });
 
   const bodyLength = new WeakMap<object, number>();
   const parseJson = express.json({
@@ -91,11 +115,17 @@ export function createApp(deps: AppDependencies): express.Express {
     strict: true,
     verify: (req, _res, buf) => bodyLength.set(req, buf.length),
   });
+
+  /** A 4xx answer as a Kubernetes Status, counted and logged (never with the body). */
+  function rejectRequest(send: Send, path: string, status: number, message: string, what = "bad request"): void {
+    metrics.errors.inc({ type: "bad_request" });
+    logger.warn(what, { path, status, error: message });
+    send(status, statusBody(status, message));
+  }
+
   const requireBody = (expected: string) => (req: Request, res: Response, next: NextFunction) => {
     if (bodyLength.get(req)) return next();
-    metrics.errors.inc({ type: "bad_request" });
-    logger.warn("bad request", { path: req.path, status: 400, error: "empty body" });
-    res.status(400).json(statusBody(400, `the request body is empty: POST ${expected}`));
+    rejectRequest((status, payload) => res.status(status).json(payload), req.path, 400, `the request body is empty: POST ${expected}`);
   };
 
   app.get("/healthz", (_req, res) => {
@@ -112,13 +142,7 @@ export function createApp(deps: AppDependencies): express.Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  /** The API server's `?timeout=10s`, in ms, if given. */
-  function timeoutOf(req: Request): number | undefined {
-    return parseDuration(typeof req.query.timeout === "string" ? req.query.timeout : undefined);
-  }
-
-  function context(req: Request): AdmissionContext {
-    const timeoutMs = timeoutOf(req);
+  function context(timeoutMs: number | undefined): AdmissionContext {
     const configured = options.namespaceWaitMs ?? 2000;
     // Leave the API server's timeout room for the answer itself.
     const waitMs = timeoutMs === undefined ? configured : Math.min(configured, Math.floor(timeoutMs / 2));
@@ -142,31 +166,30 @@ export function createApp(deps: AppDependencies): express.Express {
     };
   }
 
-  app.post("/mutate", parseJson, requireBody("an AdmissionReview"), async (req, res) => {
+  /** Answers one parsed `/mutate` body through `send`, then records the metrics and the log line. */
+  async function mutate(body: unknown, url: string | undefined, send: Send): Promise<void> {
     const started = process.hrtime.bigint();
-    const elapsedMs = () => Number(process.hrtime.bigint() - started) / 1e6;
     let request: AdmissionRequest;
     try {
-      request = parseAdmissionReview(req.body);
+      request = parseAdmissionReview(body);
     } catch (error) {
       if (!(error instanceof ReviewError)) throw error;
-      metrics.errors.inc({ type: "bad_request" });
-      logger.warn("bad admission request", { path: req.path, status: 400, error: error.message });
-      res.status(400).json(statusBody(400, error.message));
+      rejectRequest(send, "/mutate", 400, error.message, "bad admission request");
       return;
     }
 
+    const timeoutMs = timeoutOf(url);
     let outcome: AdmissionOutcome | undefined;
     let failure: unknown;
     try {
-      outcome = await admit(request, context(req));
+      outcome = await admit(request, context(timeoutMs));
     } catch (error) {
       failure = error;
     }
     const response = outcome?.response ?? errorResponse(request.uid, options.onError, errorMessage(failure));
-    res.json(admissionReview(response));
+    send(200, admissionReview(response));
 
-    const durationMs = elapsedMs();
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     const result = failure !== undefined ? "error" : response.allowed ? "allowed" : "denied";
     const mutated = response.patch ? "true" : "false";
     metrics.requestDuration.observe({ operation: request.operation, result, mutated }, durationMs / 1000);
@@ -179,7 +202,6 @@ export function createApp(deps: AppDependencies): express.Express {
       patchOperations: outcome?.patchOperations ?? 0,
       durationMs: Math.round(durationMs * 1000) / 1000,
     };
-    const timeoutMs = timeoutOf(req);
     if (timeoutMs !== undefined && durationMs > timeoutMs) {
       logger.warn("answered after the API server's timeout", { uid: request.uid, durationMs: fields.durationMs, timeoutMs });
     }
@@ -189,12 +211,16 @@ export function createApp(deps: AppDependencies): express.Express {
     } else {
       logger.info("admission", fields);
     }
+  }
+
+  app.post("/mutate", parseJson, requireBody("an AdmissionReview"), async (req, res) => {
+    await mutate(req.body, req.url, (status, payload) => res.status(status).json(payload));
   });
 
   app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?} or an AdmissionReview'), async (req, res) => {
     const started = process.hrtime.bigint();
     try {
-      const { request, answer } = await preview(req.body, context(req));
+      const { request, answer } = await preview(req.body, context(timeoutOf(req.url)));
       res.json(answer);
       logger.info("preview", {
         ...requestFields(request),
@@ -205,9 +231,7 @@ export function createApp(deps: AppDependencies): express.Express {
       });
     } catch (error) {
       if (!(error instanceof PreviewInputError)) throw error;
-      metrics.errors.inc({ type: "bad_request" });
-      logger.warn("bad preview request", { path: req.path, status: 400, error: error.message });
-      res.status(400).json(statusBody(400, error.message));
+      rejectRequest((status, payload) => res.status(status).json(payload), req.path, 400, error.message, "bad preview request");
     }
   });
 
@@ -221,23 +245,52 @@ export function createApp(deps: AppDependencies): express.Express {
     res.status(404).json(statusBody(404, `no route for ${req.method} ${req.path}`));
   });
 
-  app.use((error: HttpError, req: Request, res: Response, _next: NextFunction) => {
+  /** An error no route handled: a 4xx for the client's mistakes, else a 500 that is counted and logged. */
+  function answerError(error: HttpError, path: string, res: ServerResponse, send: Send): void {
     const status = error.status ?? error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const message = clientErrorMessage(error);
-      metrics.errors.inc({ type: "bad_request" });
-      logger.warn("bad request", { path: req.path, status, error: message });
-      if (!res.headersSent) res.status(status).json(statusBody(status, message));
+      rejectRequest((s, payload) => (res.headersSent ? undefined : send(s, payload)), path, status, clientErrorMessage(error));
       return;
     }
     metrics.errors.inc({ type: "internal" });
-    logger.error("internal error", { path: req.path, error: errorMessage(error), stack: error?.stack });
+    logger.error("internal error", { path, error: errorMessage(error), stack: error?.stack });
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.status(500).json(statusBody(500, "internal error; see the webhook's log"));
+    send(500, statusBody(500, "internal error; see the webhook's log"));
+  }
+
+  app.use((error: HttpError, req: Request, res: Response, _next: NextFunction) => {
+    answerError(error, req.path, res, (status, payload) => res.status(status).json(payload));
   });
 
-  return app;
+  /** `POST /mutate` with a plain JSON body, on node:http. */
+  async function fastMutate(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send: Send = (status, payload) => writeJson(res, status, payload);
+    try {
+      const raw = await readBody(req, BODY_LIMIT_BYTES, TOO_LARGE);
+      if (raw.length === 0) {
+        rejectRequest(send, "/mutate", 400, EMPTY_REVIEW);
+        return;
+      }
+      await mutate(parseJsonBody(raw), req.url, send);
+    } catch (error) {
+      if (error instanceof BodyError) {
+        // Over the limit the rest of the body is discarded, so the connection cannot be reused.
+        if (error.status === 413) res.setHeader("Connection", "close");
+        rejectRequest(send, "/mutate", error.status, error.message);
+        return;
+      }
+      answerError(error as HttpError, "/mutate", res, send);
+    }
+  }
+
+  return (req, res) => {
+    if (req.method === "POST" && pathOf(req.url) === "/mutate" && !needsBodyParser(req)) {
+      void fastMutate(req, res);
+      return;
+    }
+    app(req, res);
+  };
 }

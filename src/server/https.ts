@@ -114,11 +114,13 @@ export class WebhookServer {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     this.#inFlight += 1;
+    this.#opts.metrics.inFlight.inc();
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       this.#inFlight -= 1;
+      this.#opts.metrics.inFlight.dec();
       if (this.#stopping) this.#server.closeIdleConnections();
       if (this.#inFlight === 0) for (const wake of this.#idle.splice(0)) wake();
     };

@@ -1,0 +1,69 @@
+// Reads and parses a JSON request body straight from node:http, for the admission hot path: the same
+// limit and the same answers as express.json() (413 over the limit, 400 for bad JSON), without the
+// framework's per-request cost. Compressed or non-UTF-8 bodies are left to express.json() (see app.ts).
+import type { IncomingMessage } from "node:http";
+
+export class BodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BodyError";
+  }
+}
+
+/** Whether express.json() should read this body instead: a content encoding or a charset other than UTF-8. */
+export function needsBodyParser(req: IncomingMessage): boolean {
+  const encoding = req.headers["content-encoding"];
+  if (encoding !== undefined && encoding.toLowerCase() !== "identity") return true;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
+  return charset !== undefined && !/^utf-?8$/i.test(charset);
+}
+
+/** The whole body, or a BodyError: 413 once it passes `limit` bytes (the rest is discarded), 400 if aborted. */
+export function readBody(req: IncomingMessage, limit: number, tooLarge: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (declared > limit) {
+      req.resume();
+      reject(new BodyError(413, tooLarge));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let failed = false;
+    const fail = (error: BodyError) => {
+      if (failed) return;
+      failed = true;
+      chunks.length = 0;
+      reject(error);
+    };
+    req.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      length += chunk.length;
+      if (length > limit) fail(new BodyError(413, tooLarge));
+      else chunks.push(chunk);
+    });
+    req.once("end", () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length));
+    });
+    req.once("aborted", () => fail(new BodyError(400, "the client aborted the request")));
+    req.once("error", (error) => fail(new BodyError(400, `the request body could not be read: ${error.message}`)));
+  });
+}
+
+/** JSON.parse with express.json()'s strict rule: the document must be an object or an array. */
+export function parseJsonBody(body: Buffer): unknown {
+  let text = body.toString("utf8");
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const first = /\S/.exec(text)?.[0];
+  if (first !== "{" && first !== "[") {
+    throw new BodyError(400, `the request body is not valid JSON: expected an object or an array, found ${first === undefined ? "nothing" : JSON.stringify(text.trim().slice(0, 20))}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BodyError(400, `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
