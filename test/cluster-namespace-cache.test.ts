@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { POLICY_LABEL } from "../src/admission/decide.js";
-import { inCluster } from "../src/cluster/namespace-cache.js";
+import { inCluster } from "../src/cluster/in-cluster.js";
 import { admissionReview, decodePatch, eventually, pod, removeDir, SERVER_FIXTURES, startHarness, tempDir, type Harness } from "./support/server-harness.js";
 import { STUB_TOKEN, StubApiServer } from "./support/server-stub-apiserver.js";
 

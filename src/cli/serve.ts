@@ -5,7 +5,7 @@ import { delimiter, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger, type LogLevel } from "../logging/logger.js";
 import { createMetrics } from "../metrics/metrics.js";
-import { inCluster } from "../cluster/namespace-cache.js";
+import { inCluster } from "../cluster/in-cluster.js";
 import type { OnError } from "../server/app.js";
 import { startWebhook, type WebhookConfig } from "../server/start.js";
 

@@ -1,6 +1,5 @@
 // Namespace labels from a watch-backed cache (an @kubernetes/client-node informer on namespaces): the
 // request path reads the cache and never calls the API server. The only code that talks to the API.
-import { existsSync } from "node:fs";
 import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Namespace } from "@kubernetes/client-node";
 import type { Logger } from "../logging/logger.js";
 
@@ -19,13 +18,6 @@ export interface NamespaceCacheOptions {
   logger: Logger;
   /** Wait before restarting the watch after an error; default 2000 ms (doubling up to 30 s). */
   restartDelayMs?: number;
-}
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** In a Pod: KUBERNETES_SERVICE_HOST is set and the service account token is mounted. */
-export function inCluster(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): boolean {
-  return Boolean(env.KUBERNETES_SERVICE_HOST) && exists(`${SERVICE_ACCOUNT_DIR}/token`);
 }
 
 /** A KubeConfig from a file, or from the Pod's service account when running in a cluster. */
