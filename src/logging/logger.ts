@@ -13,11 +13,24 @@ export function isLogLevel(value: string): value is LogLevel {
 
 const SECRET_FIELD = /^(authorization|cookie|password|passphrase|token|bearer|privateKey|keyPem|caKeyPem)$/i;
 
-const redact = winston.format((info) => {
+const MESSAGE = Symbol.for("message");
+const safeJson = winston.format.json();
+
+/**
+ * One pass per line: redact, timestamp, serialise. JSON.stringify is the fast case (log fields are plain
+ * values); what it refuses (a cycle, a BigInt) goes through winston's safe JSON format instead.
+ */
+const jsonLine = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (SECRET_FIELD.test(key)) info[key] = "[redacted]";
   }
-  return info;
+  info.timestamp = new Date().toISOString();
+  try {
+    (info as Record<symbol, unknown>)[MESSAGE] = JSON.stringify(info);
+    return info;
+  } catch {
+    return safeJson.transform(info, safeJson.options);
+  }
 });
 
 export interface LoggerOptions {
@@ -30,7 +43,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return winston.createLogger({
     level: opts.level ?? "info",
     levels: winston.config.npm.levels,
-    format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.json()),
+    format: jsonLine(),
     transports: [new winston.transports.Stream({ stream: opts.stream ?? process.stdout })],
     exitOnError: false,
   });
