@@ -1,24 +1,35 @@
 // The provider's private Pod: a copy of exactly the parts the strategies may write, sharing the rest with
-// the input. Strategies write only through the security-context setters (which replace a securityContext
-// with a fresh object) and `spec.runtimeClassName`, so copying the Pod, its spec, the container lists and
-// each container is enough to leave the input untouched. Unchanged parts keep their identity, which lets
-// the patch comparison skip them (fast-json-patch stops at identical references).
+// the input. Strategies write only top-level fields of the pod's and the containers' securityContext
+// (through the setters in security-context.ts, always with fresh values) and `spec.runtimeClassName`, so
+// shallow copies of the Pod, its spec, the container lists, each container and each securityContext
+// leave the input untouched (a property test runs the engine on frozen input). Everything else keeps its
+// identity, which lets the patch comparison skip it (patch.ts stops at identical references).
 import { CONTAINER_LISTS } from "./containers.js";
 import type { Pod } from "./types.js";
 
-function copyContainer(container: unknown): unknown {
-  return container && typeof container === "object" && !Array.isArray(container) ? { ...container } : container;
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A shallow copy of an object with a shallow copy of its `securityContext`; anything else as it is. */
+function withOwnSecurityContext(holder: unknown): unknown {
+  if (!isObject(holder)) return holder;
+  const copy = { ...holder };
+  if (isObject(holder.securityContext)) copy.securityContext = { ...holder.securityContext };
+  return copy;
 }
 
 /** A copy of `input` that the strategies may mutate without touching `input`. */
 export function privateCopy(input: Pod): Pod {
   const pod: Pod = { ...input };
   if (!input.spec || typeof input.spec !== "object") return pod;
-  const spec = { ...input.spec };
+  const spec = withOwnSecurityContext(input.spec) as Json;
   for (const list of CONTAINER_LISTS) {
-    const containers: unknown = spec[list];
-    if (Array.isArray(containers)) (spec as Record<string, unknown>)[list] = containers.map(copyContainer);
+    const containers = spec[list];
+    if (Array.isArray(containers)) spec[list] = containers.map(withOwnSecurityContext);
   }
-  pod.spec = spec;
+  pod.spec = spec as unknown as NonNullable<Pod["spec"]>;
   return pod;
 }

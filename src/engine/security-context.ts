@@ -22,25 +22,26 @@ export function effective<F extends InheritedField>(view: ContainerView, pod: Po
   return inherited === null ? undefined : (inherited as SecurityContext[F] | undefined);
 }
 
-/**
- * `context` with `field` set, as a new object (copy-on-write: the old object may be shared with the
- * input Pod, see private-copy.ts). An existing key keeps its place, so patches stay minimal.
- */
-function withField<C extends object, F extends keyof C>(context: C | null | undefined, field: F, value: C[F]): C {
-  const copy = (context && typeof context === "object" && !Array.isArray(context) ? { ...context } : {}) as C;
-  copy[field] = value;
-  return copy;
+/** A securityContext that can take a field: an object, not null, not an array (which is not copied). */
+function isContextObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Writes one container securityContext field, creating the object if needed. */
+/**
+ * Writes one container securityContext field, creating the object if needed. The provider's private Pod
+ * has its own securityContext objects (private-copy.ts), so writing in place never touches the input.
+ */
 export function setContainerField<F extends keyof SecurityContext>(view: ContainerView, field: F, value: SecurityContext[F]): void {
-  view.container.securityContext = withField(view.container.securityContext, field, value);
+  const container = view.container;
+  if (!isContextObject(container.securityContext)) container.securityContext = {};
+  container.securityContext[field] = value;
 }
 
 /** Writes one pod securityContext field, creating the object (and spec) if needed. */
 export function setPodField<F extends keyof PodSecurityContext>(pod: Pod, field: F, value: PodSecurityContext[F]): void {
   if (!pod.spec) throw new Error("pod has no spec");
-  pod.spec.securityContext = withField(pod.spec.securityContext, field, value);
+  if (!isContextObject(pod.spec.securityContext)) pod.spec.securityContext = {};
+  pod.spec.securityContext[field] = value;
 }
 
 /** True when a value counts as "unset" for PSP (absent or JSON null). */
