@@ -23,7 +23,10 @@ function effectiveProfile(view: ContainerView, pod: Pod): (ProfileSource & { inh
   const own = presentField(view.container.securityContext?.appArmorProfile);
   if (own) return fieldSource(own, `${view.path}.securityContext.appArmorProfile`);
   const inherited = presentField(pod.spec?.securityContext?.appArmorProfile);
-  if (inherited) return { ...fieldSource(inherited, "spec.securityContext.appArmorProfile"), inherited: true };
+  if (inherited) {
+    const source = fieldSource(inherited, "spec.securityContext.appArmorProfile");
+    return { profile: source.profile, path: source.path, inherited: true };
+  }
   return undefined;
 }
 
