@@ -26,32 +26,47 @@ export function truncate(text: string, max: number): string {
 }
 
 function uniquePaths(items: readonly { path: string }[]): string[] {
-  return [...new Set(items.map((i) => i.path))];
+  const seen = new Set<string>();
+  for (const item of items) seen.add(item.path);
+  return [...seen];
 }
 
 /** "3: a, b, c" shortened to fit an audit annotation value, e.g. "9: a, b (+7 more)". */
 export function pathSummary(paths: readonly string[]): string {
   const head = `${paths.length}: `;
-  let body = "";
-  for (const [i, path] of paths.entries()) {
-    const candidate = body ? `${body}, ${path}` : path;
+  let length = head.length; // of head + the paths taken so far, comma-separated
+  for (let i = 0; i < paths.length; i++) {
+    const withPath = length + (i > 0 ? 2 : 0) + paths[i].length;
     const remaining = paths.length - i - 1;
-    const suffix = remaining ? ` (+${remaining} more)` : "";
-    if ((head + candidate + suffix).length > AUDIT_VALUE_MAX_CHARS) {
+    const suffix = remaining ? ` (+${remaining} more)`.length : 0;
+    if (withPath + suffix > AUDIT_VALUE_MAX_CHARS) {
+      const body = paths.slice(0, i).join(", ");
       return truncate(`${head}${body ? `${body} ` : ""}(+${paths.length - i} more)`, AUDIT_VALUE_MAX_CHARS);
     }
-    body = candidate;
+    length = withPath;
   }
-  return head + body;
+  return head + paths.join(", ");
 }
 
 /** The value at a v1 field path such as `spec.containers[0].securityContext.runAsNonRoot`, if any. */
 export function valueAt(object: unknown, path: string): unknown {
   let node = object;
-  for (const token of path.split(/\.|(?=\[)/)) {
+  let start = 0;
+  while (start < path.length) {
     if (node === null || typeof node !== "object") return undefined;
-    const index = /^\[(\d+)\]$/.exec(token);
-    node = index ? (Array.isArray(node) ? node[Number(index[1])] : undefined) : (node as Record<string, unknown>)[token];
+    if (path[start] === "[") {
+      const close = path.indexOf("]", start);
+      const digits = close < 0 ? "" : path.slice(start + 1, close);
+      if (!/^\d+$/.test(digits) || !Array.isArray(node)) return undefined;
+      node = node[Number(digits)];
+      start = close + 1;
+      if (path[start] === ".") start++;
+      continue;
+    }
+    let end = start;
+    while (end < path.length && path[end] !== "." && path[end] !== "[") end++;
+    node = Array.isArray(node) ? undefined : (node as Record<string, unknown>)[path.slice(start, end)];
+    start = path[end] === "." ? end + 1 : end;
   }
   return node;
 }
@@ -69,7 +84,11 @@ function defaultedLine(result: EvaluationResult, path: string): string {
  * "… and N more". Only the lines shown are built: a 50-container Pod has hundreds of defaults.
  */
 export function warningLines(result: EvaluationResult, patched: boolean): string[] {
-  const paths = patched && result.policy ? uniquePaths(result.reasons) : [];
+  return warningLinesFor(result, patched && result.policy ? uniquePaths(result.reasons) : []);
+}
+
+/** warningLines, given the defaulted paths to describe. */
+function warningLinesFor(result: EvaluationResult, paths: readonly string[]): string[] {
   const header =
     paths.length > 0 ? [`secure-defaults: policy "${result.policy}" set ${paths.length} default${paths.length === 1 ? "" : "s"}`] : [];
   const total = header.length + result.warnings.length + paths.length;
@@ -112,11 +131,12 @@ export function admissionResponse(result: EvaluationResult, opts: ResponseOption
     response.patchType = "JSONPatch";
     response.patch = Buffer.from(JSON.stringify(result.patch)).toString("base64");
   }
-  const warnings = warningLines(result, patched);
+  const changed = patched && result.policy ? uniquePaths(result.reasons) : [];
+  const warnings = warningLinesFor(result, changed);
   if (warnings.length) response.warnings = warnings;
   if (result.policy) {
     response.auditAnnotations = { [AUDIT_POLICY]: truncate(result.policy, AUDIT_VALUE_MAX_CHARS) };
-    if (patched) response.auditAnnotations[AUDIT_CHANGES] = pathSummary(uniquePaths(result.reasons));
+    if (patched) response.auditAnnotations[AUDIT_CHANGES] = pathSummary(changed);
   }
   return response;
 }
