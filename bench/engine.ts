@@ -9,23 +9,14 @@ import { choosePolicies } from "../src/admission/decide.js";
 import { evaluate } from "../src/engine/evaluate.js";
 import type { Policy } from "../src/engine/types.js";
 import { loadPolicies } from "../src/policy/load.js";
+import type { EngineCase } from "./lib/report.js";
 import { admissionReview, namespaceName } from "./lib/reviews.js";
 
 const [restrictedFile, setsDir, secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 1);
 
-interface Case {
-  name: string;
-  containers: number;
-  policies: number;
-  pipeline: boolean;
-  /** Wall clock (process.hrtime). */
-  podsPerSecond: number;
-  microsPerPod: number;
-  /** Per second of this process's own CPU time (process.cpuUsage): less sensitive to other processes. */
-  podsPerCpuSecond: number;
-  patchOps: number;
-}
+/** One measured case; the wall clock is process.hrtime, the CPU time process.cpuUsage (less sensitive to other processes). */
+type Case = Required<EngineCase>;
 
 type Review = { request: { uid: string; namespace: string; object: unknown } };
 
