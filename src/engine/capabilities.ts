@@ -9,13 +9,16 @@ const WILDCARD = "*";
 
 /** Byte-wise ascending on the UTF-8 encoding (Go's sort.Strings), i.e. by Unicode code point. */
 export function compareBytewise(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i].codePointAt(0) ?? 0) - (y[i].codePointAt(0) ?? 0);
-    if (d !== 0) return d;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i) ?? 0;
+    const y = b.codePointAt(j) ?? 0;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
   }
-  return x.length - y.length;
+  return a.length - i - (b.length - j);
 }
 
 function names(list: readonly string[] | null | undefined): string[] {
@@ -31,25 +34,28 @@ function listText(list: readonly string[]): string {
   return `[${list.join(", ")}]`;
 }
 
-function sortedList(set: ReadonlySet<string>): string[] | undefined {
-  return set.size === 0 ? undefined : [...set].sort(compareBytewise);
+/** Each name once, in first-seen order (the lists are a handful of names: no Set needed). */
+function unique(list: readonly string[]): string[] {
+  return list.filter((name, i) => list.indexOf(name) === i);
+}
+
+function sortedList(list: readonly string[]): string[] | undefined {
+  return list.length === 0 ? undefined : unique(list).sort(compareBytewise);
 }
 
 export const defaultCapabilities: ContainerStep = (view, _pod, policy, out) => {
   const own = ownCapabilities(view);
-  const add = new Set(names(own?.add));
-  const drop = new Set(names(own?.drop));
+  const add = names(own?.add);
+  const drop = names(own?.drop);
 
   // A default add is skipped when the container itself drops that name.
-  const newAdds = [...new Set(policy.defaultAddCapabilities)].filter((c) => !drop.has(c) && !add.has(c));
-  const newDrops = [...new Set(policy.requiredDropCapabilities)].filter((c) => !drop.has(c));
+  const newAdds = unique(policy.defaultAddCapabilities).filter((c) => !drop.includes(c) && !add.includes(c));
+  const newDrops = unique(policy.requiredDropCapabilities).filter((c) => !drop.includes(c));
   if (newAdds.length === 0 && newDrops.length === 0) return; // kept exactly as written
 
-  const combinedAdd = new Set([...add, ...newAdds]);
-  const combinedDrop = new Set([...drop, ...newDrops]);
   const rebuilt: Capabilities = {};
-  const addList = sortedList(combinedAdd);
-  const dropList = sortedList(combinedDrop);
+  const addList = sortedList([...add, ...newAdds]);
+  const dropList = sortedList([...drop, ...newDrops]);
   if (addList) rebuilt.add = addList;
   if (dropList) rebuilt.drop = dropList;
   setContainerField(view, "capabilities", rebuilt);
@@ -86,12 +92,11 @@ export const checkCapabilities: ContainerStep = (view, _pod, policy, out) => {
     return;
   }
 
-  const allowed = new Set(policy.allowedCapabilities);
-  if (allowed.has(WILDCARD)) return; // the wildcard skips every other capability check
+  const allowed = policy.allowedCapabilities;
+  if (allowed.includes(WILDCARD)) return; // the wildcard skips every other capability check
 
-  const defaults = new Set(policy.defaultAddCapabilities);
   for (const cap of names(own.add)) {
-    if (defaults.has(cap) || allowed.has(cap)) continue;
+    if (policy.defaultAddCapabilities.includes(cap) || allowed.includes(cap)) continue;
     out.violations.push({
       policy: policy.name,
       path: `${path}.add`,
@@ -100,9 +105,9 @@ export const checkCapabilities: ContainerStep = (view, _pod, policy, out) => {
     });
   }
 
-  const drops = new Set(names(own.drop));
+  const drops = names(own.drop);
   for (const required of policy.requiredDropCapabilities) {
-    if (drops.has(required)) continue;
+    if (drops.includes(required)) continue;
     out.violations.push({
       policy: policy.name,
       path: `${path}.drop`,

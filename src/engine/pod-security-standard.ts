@@ -100,14 +100,15 @@ export const checkPodStandard: PodStep = (pod, policy, out) => {
 
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
 const HANDLERS = ["postStart", "preStop"] as const;
+const HANDLER_PATHS = { postStart: "lifecycle.postStart", preStop: "lifecycle.preStop" } as const;
 
-/** `host` set in httpGet / tcpSocket of a probe or lifecycle handler. */
-function checkHandlerHosts(handler: Pick<Probe, "httpGet" | "tcpSocket"> | null | undefined, base: string, policy: Policy, out: Findings): void {
+/** `host` set in httpGet / tcpSocket of a probe or lifecycle handler at `<container>.<field>`. */
+function checkHandlerHosts(handler: Pick<Probe, "httpGet" | "tcpSocket"> | null | undefined, container: string, field: string, policy: Policy, out: Findings): void {
   if (!handler || typeof handler !== "object") return;
   for (const kind of ["httpGet", "tcpSocket"] as const) {
     const host = handler[kind]?.host;
     if (typeof host === "string" && host !== "") {
-      push(out, policy, `${base}.${kind}.host`, `probe or lifecycle host "${host}" is forbidden by Pod Security Admission baseline (the host field must be empty)`);
+      push(out, policy, `${container}.${field}.${kind}.host`, `probe or lifecycle host "${host}" is forbidden by Pod Security Admission baseline (the host field must be empty)`);
     }
   }
 }
@@ -127,11 +128,14 @@ export const checkContainerStandard: ContainerStep = (view, pod, policy, out) =>
   const level = policy.podSecurityStandard;
   if (!level) return;
   const container = view.container;
-  for (const probe of PROBES) checkHandlerHosts(container[probe], `${view.path}.${probe}`, policy, out);
-  for (const handler of HANDLERS) checkHandlerHosts(container.lifecycle?.[handler], `${view.path}.lifecycle.${handler}`, policy, out);
+  for (const probe of PROBES) checkHandlerHosts(container[probe], view.path, probe, policy, out);
+  for (const handler of HANDLERS) checkHandlerHosts(container.lifecycle?.[handler], view.path, HANDLER_PATHS[handler], policy, out);
   const sc = container.securityContext;
-  checkHostProcess(sc?.windowsOptions?.hostProcess, `${view.path}.securityContext`, policy, out);
-  checkSELinux(sc?.seLinuxOptions, `${view.path}.securityContext`, policy, out);
-  checkAppArmorField(sc?.appArmorProfile, `${view.path}.securityContext`, policy, out);
+  if (sc && typeof sc === "object") {
+    const base = `${view.path}.securityContext`;
+    checkHostProcess(sc.windowsOptions?.hostProcess, base, policy, out);
+    checkSELinux(sc.seLinuxOptions, base, policy, out);
+    checkAppArmorField(sc.appArmorProfile, base, policy, out);
+  }
   if (level === "restricted") checkRunAsNonRoot(view, pod, policy, out);
 };

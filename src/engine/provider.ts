@@ -110,7 +110,8 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   const podLevel = !scope.ephemeralContainers;
 
   if (podLevel) for (const step of POD_DEFAULTS) step(pod, policy, out);
-  const views = containerViews(pod).filter((v) => inScope(v, scope));
+  const all = containerViews(pod);
+  const views = scope.ephemeralContainers ? all.filter((v) => inScope(v, scope)) : all;
   for (const view of views) for (const step of CONTAINER_DEFAULTS) step(view, pod, policy, out);
 
   if (podLevel) for (const step of POD_CHECKS) step(pod, policy, out);

@@ -96,22 +96,14 @@ function podProfile(pod: Pod): ProfileSource {
  */
 function validate(source: ProfileSource, policy: Policy, out: Findings, note = ""): void {
   const allowed = policy.seccomp.allowedProfiles ?? [];
-  const allowAny = allowed.includes("*");
-  const listed = allowed.filter((p) => p !== "*");
-  const fail = (message: string) => out.violations.push({ policy: policy.name, path: source.path, field: "seccomp.allowedProfiles", message: message + note });
-
-  if (!allowAny && listed.length === 0 && source.profile !== "") {
-    fail(`seccomp may not be set: the policy allows no seccomp profile (got ${source.profile})`);
-    return;
-  }
-  if (allowAny) return;
-  if (listed.length === 0 && source.profile === "") return;
-  if (profileAllowed(source.profile, listed)) return;
-  if (source.profile === "") {
-    fail(`no seccomp profile is set, which is not an allowed seccomp profile. Valid values are ${formatProfiles(allowed)}`);
-  } else {
-    fail(`${source.profile} is not an allowed seccomp profile. Valid values are ${formatProfiles(allowed)}`);
-  }
+  if (allowed.includes("*")) return; // the wildcard allows anything, also no profile
+  if (allowed.length === 0 && source.profile === "") return;
+  if (allowed.length > 0 && profileAllowed(source.profile, allowed)) return;
+  let message: string;
+  if (allowed.length === 0) message = `seccomp may not be set: the policy allows no seccomp profile (got ${source.profile})`;
+  else if (source.profile === "") message = `no seccomp profile is set, which is not an allowed seccomp profile. Valid values are ${formatProfiles(allowed)}`;
+  else message = `${source.profile} is not an allowed seccomp profile. Valid values are ${formatProfiles(allowed)}`;
+  out.violations.push({ policy: policy.name, path: source.path, field: "seccomp.allowedProfiles", message: message + note });
 }
 
 export const checkPodSeccomp: PodStep = (pod, policy, out) => {
