@@ -96,3 +96,31 @@ describe("engine properties for pod templates", () => {
     assert.ok(mutated > RUNS / 30, `only ${mutated} mutated`);
   });
 });
+
+describe("engine properties for Windows Pods", () => {
+  const LINUX_ONLY = ["runAsUser", "runAsGroup", "fsGroup", "supplementalGroups", "seLinuxOptions", "seccompProfile", "appArmorProfile", "capabilities", "readOnlyRootFilesystem", "privileged", "allowPrivilegeEscalation", "procMount", "sysctls", "fsGroupChangePolicy"];
+
+  it(`admit only Windows Pods without Linux-only settings, and never write one (${RUNS} seeded cases)`, () => {
+    let admitted = 0;
+    for (let seed = 1; seed <= RUNS; seed++) {
+      const r = seeded(seed);
+      const policies = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) => randomPolicy(r, `p${i}`));
+      const pod = randomPod(r, `win-${seed}`);
+      (pod.spec as Record<string, unknown>).os = { name: "windows" };
+      const context = `windows seed ${seed}`;
+      const result = evaluate(deepFreeze(pod), policies, { operation: "CREATE" });
+      if (!result.allowed) continue;
+      admitted++;
+      const out = result.object as { spec: Record<string, unknown> };
+      const contexts = [out.spec.securityContext, ...["initContainers", "containers", "ephemeralContainers"].flatMap((list) => ((out.spec[list] as { securityContext?: unknown }[] | undefined) ?? []).map((c) => c.securityContext))];
+      for (const sc of contexts) {
+        for (const field of LINUX_ONLY) assert.ok(sc === undefined || sc === null || [undefined, null].includes((sc as Record<string, unknown>)[field] as null), `${context}: ${field} in ${JSON.stringify(sc)}`);
+      }
+      const patched = jsonpatch.applyPatch(structuredClone(pod), structuredClone(result.patch) as never, true, false).newDocument;
+      assert.deepEqual(patched, result.object, `${context}: patch does not yield the object`);
+      assert.deepEqual(evaluate(result.object, policies, { operation: "CREATE" }).patch, [], `${context}: second pass not empty`);
+      assertValidPod(result.object);
+    }
+    assert.ok(admitted > RUNS / 20, `only ${admitted} admitted`);
+  });
+});

@@ -339,6 +339,18 @@ for (const level of LEVELS) {
       assert.ok(t.mutated >= SEEDS / 20, `only ${t.mutated} of ${SEEDS} generated Pods mutated`);
     });
 
+    it(`generated Windows Pods (${SEEDS} seeds, spec.os.name: windows)`, () => {
+      const t = tally();
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        const pod = randomPod(seeded(seed), `win-${seed}`);
+        (pod.spec as Json).os = { name: "windows" };
+        const result = judge(t, `windows seed ${seed}`, pod, policies, level);
+        if (result.allowed) assert.ok(result.warnings.some((w) => w.startsWith("Windows Pod")), `windows seed ${seed}: no Windows warning`);
+      }
+      assert.equal(t.failures.length, 0, report(t, level));
+      assert.ok(t.admitted >= SEEDS / 20, `only ${t.admitted} of ${SEEDS} generated Windows Pods admitted`);
+    });
+
     it("realistic workloads (Deployment, Job, CronJob, StatefulSets with PVCs, Pod with init and ephemeral containers)", () => {
       const t = tally();
       const denied: string[] = [];

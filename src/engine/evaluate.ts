@@ -48,7 +48,7 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
       patch: [],
       reasons: [],
       violations: prefixed(rejected.flatMap((o) => o.violations), location.pathPrefix),
-      warnings: rejected.flatMap((o) => o.warnings),
+      warnings: [...new Set(rejected.flatMap((o) => o.warnings))],
     };
   }
   const result = chosen.mutated ? location.writeBack(object, chosen.pod) : object;

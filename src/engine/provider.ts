@@ -25,6 +25,7 @@ import { checkSysctls } from "./sysctls.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, Reason, Violation } from "./types.js";
 import { checkRunAsUser, defaultRunAsNonRoot, defaultRunAsUser } from "./users.js";
 import { checkVolumes } from "./volumes.js";
+import { checkWindowsContainerFields, checkWindowsPodFields, isWindowsPod, WINDOWS_WARNING } from "./windows.js";
 
 /** PSP MutatePod, pod level (provider.go order). */
 const POD_DEFAULTS: readonly PodStep[] = [
@@ -80,6 +81,55 @@ const CONTAINER_CHECKS: readonly ContainerStep[] = [
   checkContainerStandard,
 ];
 
+/**
+ * Steps that default or check settings the API server refuses on Windows Pods (windows.ts): skipped for
+ * them, and a Windows Pod that sets such a setting is denied instead (checkWindows*Fields). What remains
+ * for a Windows Pod: runAsNonRoot, runtimeClass, privileged, procMount, host namespaces and ports,
+ * sysctls, volumes and the Pod Security Standard checks.
+ */
+const LINUX_ONLY: ReadonlySet<PodStep | ContainerStep> = new Set<PodStep | ContainerStep>([
+  defaultSupplementalGroups,
+  defaultFsGroup,
+  defaultPodSeLinux,
+  defaultPodSeccomp,
+  defaultRunAsUser,
+  defaultRunAsGroup,
+  defaultContainerSeLinux,
+  defaultAppArmor,
+  defaultContainerSeccomp,
+  defaultCapabilities,
+  defaultReadOnlyRootFilesystem,
+  defaultAllowPrivilegeEscalation,
+  checkFsGroup,
+  checkSupplementalGroups,
+  checkPodSeccomp,
+  checkPodSeLinux,
+  checkRunAsUser,
+  checkRunAsGroup,
+  checkContainerSeLinux,
+  checkAppArmor,
+  checkContainerSeccomp,
+  checkCapabilities,
+  checkReadOnlyRootFilesystem,
+  checkAllowPrivilegeEscalation,
+]);
+
+interface StepLists {
+  podDefaults: readonly PodStep[];
+  containerDefaults: readonly ContainerStep[];
+  podChecks: readonly PodStep[];
+  containerChecks: readonly ContainerStep[];
+}
+
+const LINUX_STEPS: StepLists = { podDefaults: POD_DEFAULTS, containerDefaults: CONTAINER_DEFAULTS, podChecks: POD_CHECKS, containerChecks: CONTAINER_CHECKS };
+const withoutLinuxOnly = <T extends PodStep | ContainerStep>(steps: readonly T[]): T[] => steps.filter((step) => !LINUX_ONLY.has(step));
+const WINDOWS_STEPS: StepLists = {
+  podDefaults: withoutLinuxOnly(POD_DEFAULTS),
+  containerDefaults: withoutLinuxOnly(CONTAINER_DEFAULTS),
+  podChecks: [checkWindowsPodFields, ...withoutLinuxOnly(POD_CHECKS)],
+  containerChecks: [checkWindowsContainerFields, ...withoutLinuxOnly(CONTAINER_CHECKS)],
+};
+
 export interface ProviderScope {
   /**
    * Only these ephemeral containers (by name) are defaulted and checked, and pod-level steps are
@@ -108,14 +158,17 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   const pod = privateCopy(input);
   const out: Findings = { reasons: [], violations: [], warnings: [] };
   const podLevel = !scope.ephemeralContainers;
+  const windows = isWindowsPod(pod);
+  const steps = windows ? WINDOWS_STEPS : LINUX_STEPS;
+  if (windows) out.warnings.push(WINDOWS_WARNING);
 
-  if (podLevel) for (const step of POD_DEFAULTS) step(pod, policy, out);
+  if (podLevel) for (const step of steps.podDefaults) step(pod, policy, out);
   const all = containerViews(pod);
   const views = scope.ephemeralContainers ? all.filter((v) => inScope(v, scope)) : all;
-  for (const view of views) for (const step of CONTAINER_DEFAULTS) step(view, pod, policy, out);
+  for (const view of views) for (const step of steps.containerDefaults) step(view, pod, policy, out);
 
-  if (podLevel) for (const step of POD_CHECKS) step(pod, policy, out);
-  for (const view of views) for (const step of CONTAINER_CHECKS) step(view, pod, policy, out);
+  if (podLevel) for (const step of steps.podChecks) step(pod, policy, out);
+  for (const view of views) for (const step of steps.containerChecks) step(view, pod, policy, out);
 
   return { policy, pod, mutated: out.reasons.length > 0, ...out };
 }
