@@ -2,7 +2,7 @@
 // load @kubernetes/client-node (80 MB of resident memory), which is imported only when a cluster is used.
 import { existsSync } from "node:fs";
 
-export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** In a Pod: KUBERNETES_SERVICE_HOST is set and the service account token is mounted. */
 export function inCluster(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): boolean {

@@ -99,8 +99,11 @@ export const checkPodStandard: PodStep = (pod, policy, out) => {
 };
 
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
-const HANDLERS = ["postStart", "preStop"] as const;
-const HANDLER_PATHS = { postStart: "lifecycle.postStart", preStop: "lifecycle.preStop" } as const;
+/** Lifecycle handlers, each with its path below the container (built once, not per Pod). */
+const HANDLERS = [
+  ["postStart", "lifecycle.postStart"],
+  ["preStop", "lifecycle.preStop"],
+] as const;
 
 /** `host` set in httpGet / tcpSocket of a probe or lifecycle handler at `<container>.<field>`. */
 function checkHandlerHosts(handler: Pick<Probe, "httpGet" | "tcpSocket"> | null | undefined, container: string, field: string, policy: Policy, out: Findings): void {
@@ -129,7 +132,7 @@ export const checkContainerStandard: ContainerStep = (view, pod, policy, out) =>
   if (!level) return;
   const container = view.container;
   for (const probe of PROBES) checkHandlerHosts(container[probe], view.path, probe, policy, out);
-  for (const handler of HANDLERS) checkHandlerHosts(container.lifecycle?.[handler], view.path, HANDLER_PATHS[handler], policy, out);
+  for (const [handler, field] of HANDLERS) checkHandlerHosts(container.lifecycle?.[handler], view.path, field, policy, out);
   const sc = container.securityContext;
   if (sc && typeof sc === "object") {
     const base = `${view.path}.securityContext`;

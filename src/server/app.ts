@@ -54,7 +54,12 @@ function statusBody(code: number, message: string) {
 }
 
 const TOO_LARGE = `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
-const EMPTY_REVIEW = "the request body is empty: POST an AdmissionReview";
+const REVIEW_BODY = "an AdmissionReview";
+
+/** The 400 message for an empty body, naming what the route expects. */
+function emptyBody(expected: string): string {
+  return `the request body is empty: POST ${expected}`;
+}
 
 function clientErrorMessage(error: HttpError): string {
   switch (error.type) {
@@ -86,17 +91,21 @@ function writeJson(res: ServerResponse, status: number, payload: unknown): void 
   res.end(body);
 }
 
-/** The path of a request URL, without the query. */
-function pathOf(url: string | undefined): string {
-  const query = url?.indexOf("?") ?? -1;
-  return query < 0 ? (url ?? "") : url!.slice(0, query);
+/** A request URL split into its path and its query (after the `?`, if any). */
+function splitUrl(url: string | undefined): { path: string; query?: string } {
+  const at = url?.indexOf("?") ?? -1;
+  return at < 0 ? { path: url ?? "" } : { path: url!.slice(0, at), query: url!.slice(at + 1) };
 }
 
 /** The API server's `?timeout=10s` on the webhook URL, in ms, if given. */
 export function timeoutOf(url: string | undefined): number | undefined {
-  const query = url?.indexOf("?") ?? -1;
-  if (query < 0) return undefined;
-  return parseDuration(new URLSearchParams(url!.slice(query + 1)).get("timeout") ?? undefined);
+  const { query } = splitUrl(url);
+  return query === undefined ? undefined : parseDuration(new URLSearchParams(query).get("timeout") ?? undefined);
+}
+
+/** Send for an express response. */
+function expressSend(res: Response): Send {
+  return (status, payload) => res.status(status).json(payload);
 }
 
 /**
@@ -125,7 +134,7 @@ export function createApp(deps: AppDependencies): RequestListener {
 
   const requireBody = (expected: string) => (req: Request, res: Response, next: NextFunction) => {
     if (bodyLength.get(req)) return next();
-    rejectRequest((status, payload) => res.status(status).json(payload), req.path, 400, `the request body is empty: POST ${expected}`);
+    rejectRequest(expressSend(res), req.path, 400, emptyBody(expected));
   };
 
   app.get("/healthz", (_req, res) => {
@@ -213,8 +222,8 @@ export function createApp(deps: AppDependencies): RequestListener {
     }
   }
 
-  app.post("/mutate", parseJson, requireBody("an AdmissionReview"), async (req, res) => {
-    await mutate(req.body, req.url, (status, payload) => res.status(status).json(payload));
+  app.post("/mutate", parseJson, requireBody(REVIEW_BODY), async (req, res) => {
+    await mutate(req.body, req.url, expressSend(res));
   });
 
   app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?} or an AdmissionReview'), async (req, res) => {
@@ -231,7 +240,7 @@ export function createApp(deps: AppDependencies): RequestListener {
       });
     } catch (error) {
       if (!(error instanceof PreviewInputError)) throw error;
-      rejectRequest((status, payload) => res.status(status).json(payload), req.path, 400, error.message, "bad preview request");
+      rejectRequest(expressSend(res), req.path, 400, error.message, "bad preview request");
     }
   });
 
@@ -262,7 +271,7 @@ export function createApp(deps: AppDependencies): RequestListener {
   }
 
   app.use((error: HttpError, req: Request, res: Response, _next: NextFunction) => {
-    answerError(error, req.path, res, (status, payload) => res.status(status).json(payload));
+    answerError(error, req.path, res, expressSend(res));
   });
 
   /** `POST /mutate` with a plain JSON body, on node:http. */
@@ -271,7 +280,7 @@ export function createApp(deps: AppDependencies): RequestListener {
     try {
       const raw = await readBody(req, BODY_LIMIT_BYTES, TOO_LARGE);
       if (raw.length === 0) {
-        rejectRequest(send, "/mutate", 400, EMPTY_REVIEW);
+        rejectRequest(send, "/mutate", 400, emptyBody(REVIEW_BODY));
         return;
       }
       await mutate(parseJsonBody(raw), req.url, send);
@@ -287,7 +296,7 @@ export function createApp(deps: AppDependencies): RequestListener {
   }
 
   return (req, res) => {
-    if (req.method === "POST" && pathOf(req.url) === "/mutate" && !needsBodyParser(req)) {
+    if (req.method === "POST" && splitUrl(req.url).path === "/mutate" && !needsBodyParser(req)) {
       void fastMutate(req, res);
       return;
     }
