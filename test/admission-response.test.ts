@@ -1,7 +1,7 @@
 // AdmissionReview parsing and AdmissionResponse building, without a server: the limits on warnings,
 // audit annotations and denial messages, and every way a body can fail to be an AdmissionReview.
 import assert from "node:assert/strict";
-import { addedEphemeralContainers, isBookkeepingUpdate, routeOf } from "../src/admission/admit.js";
+import { addedEphemeralContainers, changedEphemeralContainers, isBookkeepingUpdate, routeOf, routeRequest, specChangedBesidesEphemeral } from "../src/admission/admit.js";
 import { choosePolicies, POLICY_LABEL } from "../src/admission/decide.js";
 import { admissionResponse, denialMessage, errorResponse, pathSummary, valueAt, warningLines } from "../src/admission/response.js";
 import { parseAdmissionReview, ReviewError } from "../src/admission/review.js";
@@ -59,22 +59,59 @@ describe("admission: parsing an AdmissionReview", () => {
 describe("admission: routing", () => {
   const base = admissionReview({ object: pod("p", "ns") });
   const req = (over: object) => parseAdmissionReview({ ...base, request: { ...base.request, ...over } });
+  const old = pod("p", "ns");
 
   it("routes Pod CREATE, Pod UPDATE and ephemeral-container UPDATE; ignores the rest", () => {
     assert.equal(routeOf(req({})), "pod-create");
     assert.equal(routeOf(req({ operation: "UPDATE" })), "pod-update");
-    assert.equal(routeOf(req({ operation: "UPDATE", subResource: "ephemeralcontainers" })), "ephemeral-containers");
-    assert.equal(routeOf(req({ operation: "CREATE", subResource: "ephemeralcontainers" })), "ignored");
+    assert.equal(routeOf(req({ operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: old })), "ephemeral-containers");
     assert.equal(routeOf(req({ operation: "UPDATE", subResource: "status" })), "ignored");
-    assert.equal(routeOf(req({ operation: "DELETE" })), "ignored");
-    assert.equal(routeOf(req({ resource: { group: "apps", version: "v1", resource: "deployments" } })), "ignored");
+    assert.equal(routeOf(req({ operation: "UPDATE", subResource: "resize" })), "ignored");
+    assert.equal(routeOf(req({ operation: "DELETE", object: null })), "ignored");
+    assert.equal(routeOf(req({ resource: { group: "apps", version: "v1", resource: "deployments" }, kind: { group: "apps", version: "v1", kind: "Deployment" }, object: { kind: "Deployment" } })), "ignored");
+    const binding = { kind: { group: "", version: "v1", kind: "Binding" }, subResource: "binding", object: { kind: "Binding" } };
+    assert.equal(routeOf(req(binding)), "ignored");
   });
 
-  it("finds the ephemeral containers an update adds, by name", () => {
-    const withEc = (...names: string[]) => ({ spec: { ephemeralContainers: names.map((name) => ({ name })) } });
-    assert.deepEqual(addedEphemeralContainers(withEc("a", "b", "c"), withEc("a")), ["b", "c"]);
-    assert.deepEqual(addedEphemeralContainers(withEc("a"), {}), ["a"]);
-    assert.deepEqual(addedEphemeralContainers(withEc("a"), withEc("a")), []);
+  // Issue 14, defect 3: each of these let a privileged Pod through unjudged (route "ignored").
+  const refused: [string, object, string][] = [
+    ["object.kind pod", { object: { ...pod("p", "ns"), kind: "pod" } }, 'request.object.kind is "pod", but request.kind is Pod'],
+    ["no object.kind", { object: { ...pod("p", "ns"), kind: undefined } }, "request.object.kind is missing, but request.kind is Pod"],
+    ["an empty namespace", { namespace: "" }, "request.namespace is empty, but Pods are namespaced"],
+    ["resource Pods", { resource: { group: "", version: "v1", resource: "Pods" } }, 'request.resource is {group: "", version: "v1", resource: "Pods"}'],
+    ["group core", { resource: { group: "core", version: "v1", resource: "pods" } }, 'request.resource is {group: "core", version: "v1", resource: "pods"}'],
+    ["request.kind Deployment for pods", { kind: { group: "apps", version: "v1", kind: "Deployment" } }, 'request.kind is {group: "apps", version: "v1", kind: "Deployment"} for the pods resource'],
+    ["CREATE of pods/status", { subResource: "status" }, "CREATE of pods/status: the API server sends only UPDATE for this subresource"],
+    ["CREATE of pods/ephemeralcontainers", { subResource: "ephemeralcontainers" }, "CREATE of pods/ephemeralcontainers"],
+    ["a Pod on pods/binding", { subResource: "binding" }, 'subresource "binding" of pods carries no Pod'],
+    ["pods/ephemeralcontainers without oldObject", { operation: "UPDATE", subResource: "ephemeralcontainers" }, "without request.oldObject"],
+  ];
+  for (const [what, over, message] of refused) {
+    it(`refuses ${what} as inconsistent`, () => {
+      const decision = routeRequest(req(over));
+      assert.equal(decision.route, "refused");
+      assert.ok(decision.route === "refused" && decision.message.startsWith("inconsistent admission request: "), JSON.stringify(decision));
+      assert.ok(decision.route === "refused" && decision.message.includes(message), `${JSON.stringify(decision)} lacks ${message}`);
+    });
+  }
+
+  it("judges every ephemeral container that is not unchanged in oldObject under its name", () => {
+    const withEc = (...containers: object[]) => ({ spec: { ephemeralContainers: containers } });
+    const a = { name: "a", image: "busybox" };
+    assert.deepEqual(changedEphemeralContainers(withEc(a, { name: "b" }, { name: "c" }), withEc(a)), [1, 2]);
+    assert.deepEqual(changedEphemeralContainers(withEc(a), {}), [0]);
+    assert.deepEqual(changedEphemeralContainers(withEc(a), withEc(a)), []);
+    // A reused name with another spec, and a container without a name, are judged.
+    assert.deepEqual(changedEphemeralContainers(withEc({ ...a, securityContext: { privileged: true } }), withEc(a)), [0]);
+    assert.deepEqual(changedEphemeralContainers(withEc(a, { image: "busybox" }), withEc(a)), [1]);
+    assert.deepEqual(addedEphemeralContainers(withEc(a, { name: "b" }), withEc(a)), ["b"]);
+  });
+
+  it("finds a spec change besides the ephemeral containers", () => {
+    const p = pod("p", "ns");
+    const more = { ...p, spec: { ...p.spec, containers: [...p.spec.containers, { name: "x", image: "x" }], ephemeralContainers: [{ name: "d" }] } };
+    assert.equal(specChangedBesidesEphemeral(more, p), "spec.containers");
+    assert.equal(specChangedBesidesEphemeral({ ...p, spec: { ...p.spec, ephemeralContainers: [{ name: "d" }] } }, p), undefined);
   });
 
   it("recognises updates that only touch finalizers, ownerReferences or resourceVersion", () => {

@@ -372,7 +372,9 @@ for (const level of LEVELS) {
         const created = judge(creation, label, pod, policies, level);
         // An admitted Pod that already fails PSA is reported by the tests above, not again here.
         if (!created.allowed || checkPodSecurity(podOf(created.object), level).length) continue;
-        judge(t, `${label} + debug container`, withDebugContainer(created.object as Json), policies, level, { operation: "UPDATE", ephemeralContainers: ["debug-xyz"] });
+        const debugged = withDebugContainer(created.object as Json);
+        const debugIndex = ((debugged.spec as Json).ephemeralContainers as unknown[]).length - 1;
+        judge(t, `${label} + debug container`, debugged, policies, level, { operation: "UPDATE", ephemeralContainers: [debugIndex] });
       }
       assert.equal(t.failures.length, 0, report(t, level));
       assert.ok(t.admitted >= 10, `only ${t.admitted} of ${t.evaluated} debug containers admitted`);

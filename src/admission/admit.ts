@@ -1,6 +1,7 @@
 // What the webhook does with one AdmissionRequest: Pod CREATE is defaulted and validated, Pod UPDATE is
-// only validated, `pods/ephemeralcontainers` UPDATE defaults and validates the ephemeral containers it adds,
-// and everything else passes unchanged. The engine call itself stays pure; this file only routes.
+// only validated, `pods/ephemeralcontainers` UPDATE defaults and validates the ephemeral containers it adds
+// or changes, a request that names Pods inconsistently is refused, and everything else passes unchanged.
+// The engine call itself stays pure; this file only routes.
 import { isDeepStrictEqual } from "node:util";
 import { evaluate } from "../engine/evaluate.js";
 import type { EvaluationResult, Operation, Policy } from "../engine/types.js";
@@ -20,7 +21,7 @@ export interface AdmissionContext {
   namespaceLabels(namespace: string): Promise<NamespaceLabels | undefined>;
 }
 
-export type Route = "pod-create" | "pod-update" | "ephemeral-containers" | "ignored";
+export type Route = "pod-create" | "pod-update" | "ephemeral-containers" | "ignored" | "refused";
 
 export interface AdmissionOutcome {
   response: AdmissionResponse;
@@ -37,32 +38,129 @@ function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isPodsResource(request: AdmissionRequest): boolean {
-  return request.resource.group === "" && request.resource.resource === "pods";
+/** Where a request goes, or why it is refused: a combination of fields the API server never sends. */
+export type RouteDecision = { route: Exclude<Route, "refused"> } | { route: "refused"; message: string };
+
+/** Subresources of pods whose requests carry a Pod (request.kind Pod); the others carry a Binding, an Eviction, options... */
+const POD_SUBRESOURCES: Readonly<Record<string, "judge" | "ignore">> = {
+  "": "judge",
+  ephemeralcontainers: "judge",
+  // The API server keeps the spec of the stored Pod on a status or resize update: nothing to judge.
+  status: "ignore",
+  resize: "ignore",
+};
+
+function gvr(value: { group: string; version: string; resource: string }): string {
+  return `{group: ${JSON.stringify(value.group)}, version: ${JSON.stringify(value.version)}, resource: ${JSON.stringify(value.resource)}}`;
 }
 
-/** Which path a request takes; anything but a Pod create/update or an ephemeral-container update is ignored. */
-export function routeOf(request: AdmissionRequest): Route {
-  if (!isPodsResource(request)) return "ignored";
-  if (!isObject(request.object) || request.object.kind !== "Pod") return "ignored";
-  if (request.subResource === "") {
-    if (request.operation === "CREATE") return "pod-create";
-    if (request.operation === "UPDATE") return "pod-update";
-    return "ignored";
+function gvk(value: { group: string; version: string; kind: string }): string {
+  return `{group: ${JSON.stringify(value.group)}, version: ${JSON.stringify(value.version)}, kind: ${JSON.stringify(value.kind)}}`;
+}
+
+const refuse = (message: string): RouteDecision => ({ route: "refused", message: `inconsistent admission request: ${message}` });
+
+/**
+ * Which path a request takes, from what the API server sets: request.resource, subResource, operation and
+ * request.kind (the object's own kind is only checked against them). A request that names the Pod resource
+ * or kind in a way the API server never does (another group, another spelling, a subresource it never
+ * sends with that operation, an object of another kind, a Pod without a namespace) is refused, not ignored:
+ * ignoring it would let a Pod through unjudged. Anything that is not about Pods is ignored.
+ */
+export function routeRequest(request: AdmissionRequest): RouteDecision {
+  const { resource, kind, subResource, operation } = request;
+  const objectKind = isObject(request.object) ? request.object.kind : undefined;
+  const isPodsResource = resource.group === "" && resource.resource === "pods";
+  if (!isPodsResource) {
+    const claimsPods =
+      resource.resource.toLowerCase() === "pods" ||
+      kind.kind.toLowerCase() === "pod" ||
+      (typeof objectKind === "string" && objectKind.toLowerCase() === "pod");
+    if (claimsPods) {
+      return refuse(`request.resource is ${gvr(resource)} and request.kind ${gvk(kind)}; the API server names Pods {group: "", version: "v1", resource: "pods"}, kind Pod`);
+    }
+    return { route: "ignored" };
   }
-  if (request.subResource === "ephemeralcontainers" && request.operation === "UPDATE") return "ephemeral-containers";
-  return "ignored";
+  const handling = POD_SUBRESOURCES[subResource];
+  const kindIsPod = kind.group === "" && kind.version === "v1" && kind.kind === "Pod";
+  if (handling === undefined) {
+    // binding, eviction, exec, attach, portforward, proxy: their requests carry no Pod.
+    if (kind.kind.toLowerCase() === "pod" || (typeof objectKind === "string" && objectKind.toLowerCase() === "pod")) {
+      return refuse(`subresource "${subResource}" of pods carries no Pod, but the request says kind ${gvk(kind)}${objectKind !== undefined ? ` and the object kind ${JSON.stringify(objectKind)}` : ""}`);
+    }
+    return { route: "ignored" };
+  }
+  if (operation === "DELETE" || operation === "CONNECT") {
+    return subResource === "" ? { route: "ignored" } : refuse(`${operation} of pods/${subResource}: the API server sends only UPDATE for this subresource`);
+  }
+  if (subResource !== "" && operation !== "UPDATE") {
+    return refuse(`${operation} of pods/${subResource}: the API server sends only UPDATE for this subresource`);
+  }
+  if (!kindIsPod) return refuse(`request.kind is ${gvk(kind)} for the pods resource; the API server sends {group: "", version: "v1", kind: "Pod"}`);
+  if (objectKind !== "Pod") {
+    return refuse(`request.object.kind is ${objectKind === undefined ? "missing" : JSON.stringify(objectKind)}, but request.kind is Pod`);
+  }
+  if (!request.namespace) return refuse("request.namespace is empty, but Pods are namespaced");
+  if (handling === "ignore") return { route: "ignored" };
+  if (subResource === "ephemeralcontainers") {
+    if (!isObject(request.oldObject)) return refuse("an update of pods/ephemeralcontainers without request.oldObject");
+    return { route: "ephemeral-containers" };
+  }
+  return { route: operation === "CREATE" ? "pod-create" : "pod-update" };
 }
 
-function ephemeralNames(pod: unknown): string[] {
+/** Which path a request takes (routeRequest without the reason for a refusal). */
+export function routeOf(request: AdmissionRequest): Route {
+  return routeRequest(request).route;
+}
+
+function ephemeralList(pod: unknown): unknown[] {
   if (!isObject(pod) || !isObject(pod.spec) || !Array.isArray(pod.spec.ephemeralContainers)) return [];
-  return pod.spec.ephemeralContainers.flatMap((c: unknown) => (isObject(c) && typeof c.name === "string" ? [c.name] : []));
+  return pod.spec.ephemeralContainers;
 }
 
-/** Names of the ephemeral containers in `object` that `oldObject` does not have. */
+/**
+ * Indexes (in `object`'s spec.ephemeralContainers) of the ephemeral containers to judge: every one that
+ * is not, unchanged, in `oldObject` under the same name. A new container, one without a name and one
+ * that reuses an old name with another spec are all judged.
+ */
+export function changedEphemeralContainers(object: unknown, oldObject: unknown): number[] {
+  const before = new Map<string, unknown>();
+  for (const container of ephemeralList(oldObject)) {
+    if (isObject(container) && typeof container.name === "string") before.set(container.name, container);
+  }
+  const changed: number[] = [];
+  ephemeralList(object).forEach((container, index) => {
+    const name = isObject(container) ? container.name : undefined;
+    const old = typeof name === "string" ? before.get(name) : undefined;
+    if (old === undefined || !isDeepStrictEqual(container, old)) changed.push(index);
+  });
+  return changed;
+}
+
+/** Names of the ephemeral containers in `object` that `oldObject` does not have (kept for callers that list them). */
 export function addedEphemeralContainers(object: unknown, oldObject: unknown): string[] {
-  const before = new Set(ephemeralNames(oldObject));
-  return ephemeralNames(object).filter((name) => !before.has(name));
+  const list = ephemeralList(object);
+  return changedEphemeralContainers(object, oldObject).flatMap((i) => {
+    const c = list[i];
+    return isObject(c) && typeof c.name === "string" ? [c.name] : [];
+  });
+}
+
+/**
+ * The API server applies a pods/ephemeralcontainers update to the ephemeral containers only; a request
+ * whose Pod spec differs from the stored one elsewhere (a container added to spec.containers, say) is not
+ * one it sends. Returns the first differing spec field, if any.
+ */
+export function specChangedBesidesEphemeral(object: unknown, oldObject: unknown): string | undefined {
+  const spec = (pod: unknown): Json => (isObject(pod) && isObject(pod.spec) ? pod.spec : {});
+  const now = spec(object);
+  const before = spec(oldObject);
+  for (const key of new Set([...Object.keys(now), ...Object.keys(before)])) {
+    if (key === "ephemeralContainers") continue;
+    if (!isDeepStrictEqual(now[key], before[key])) return `spec.${key}`;
+  }
+  return undefined;
 }
 
 const BOOKKEEPING_METADATA = ["ownerReferences", "finalizers", "resourceVersion", "managedFields", "generation"];
@@ -94,7 +192,7 @@ function refusal(object: unknown, message: string): EvaluationResult {
 
 export interface NamespaceEvaluation {
   operation: Operation;
-  ephemeralContainers?: readonly string[];
+  ephemeralContainers?: readonly number[];
 }
 
 /**
@@ -126,17 +224,36 @@ function patchSize(response: AdmissionResponse, result: EvaluationResult): numbe
 }
 
 /** Answers one AdmissionRequest. Throws only on internal errors; the caller answers those per --on-error. */
+function badRequest(request: AdmissionRequest, route: Route, message: string): AdmissionOutcome {
+  const response: AdmissionResponse = {
+    uid: request.uid,
+    allowed: false,
+    status: { status: "Failure", code: 400, reason: "BadRequest", message },
+  };
+  return { response, route, patchOperations: 0 };
+}
+
 export async function admit(request: AdmissionRequest, ctx: AdmissionContext): Promise<AdmissionOutcome> {
-  const route = routeOf(request);
+  const decision = routeRequest(request);
+  const route = decision.route;
+  if (decision.route === "refused") return badRequest(request, route, `${describe(request)}: ${decision.message}`);
   const unchanged = (): AdmissionOutcome => ({ response: allowUnchanged(request.uid), route, patchOperations: 0 });
   if (route === "ignored") return unchanged();
   if (route === "pod-update" && isBookkeepingUpdate(request.object, request.oldObject)) return unchanged();
 
   let options: NamespaceEvaluation;
   if (route === "ephemeral-containers") {
-    const added = addedEphemeralContainers(request.object, request.oldObject);
-    if (added.length === 0) return unchanged();
-    options = { operation: "UPDATE", ephemeralContainers: added };
+    const changedSpec = specChangedBesidesEphemeral(request.object, request.oldObject);
+    if (changedSpec !== undefined) {
+      return badRequest(
+        request,
+        route,
+        `${describe(request)}: an update of pods/ephemeralcontainers may change only spec.ephemeralContainers, but ${changedSpec} differs from the stored Pod`,
+      );
+    }
+    const changed = changedEphemeralContainers(request.object, request.oldObject);
+    if (changed.length === 0) return unchanged();
+    options = { operation: "UPDATE", ephemeralContainers: changed };
   } else {
     options = { operation: route === "pod-create" ? "CREATE" : "UPDATE" };
   }
@@ -146,12 +263,7 @@ export async function admit(request: AdmissionRequest, ctx: AdmissionContext): P
     result = await evaluateInNamespace(request.object, request.namespace, ctx, options);
   } catch (error) {
     if (!(error instanceof UnsupportedObjectError)) throw error;
-    const response: AdmissionResponse = {
-      uid: request.uid,
-      allowed: false,
-      status: { status: "Failure", code: 400, reason: "BadRequest", message: `${describe(request)} cannot be evaluated: ${error.message}` },
-    };
-    return { response, route, patchOperations: 0 };
+    return badRequest(request, route, `${describe(request)} cannot be evaluated: ${error.message}`);
   }
   const response = admissionResponse(result, { uid: request.uid, patch: route !== "pod-update", what: describe(request) });
   return { response, route, result, patchOperations: patchSize(response, result) };

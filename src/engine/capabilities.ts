@@ -34,9 +34,9 @@ function listText(list: readonly string[]): string {
   return `[${list.join(", ")}]`;
 }
 
-/** Each name once, in first-seen order (the lists are a handful of names: no Set needed). */
+/** Each name once, in first-seen order; linear (a hostile list may hold thousands of names). */
 function unique(list: readonly string[]): string[] {
-  return list.filter((name, i) => list.indexOf(name) === i);
+  return [...new Set(list)];
 }
 
 function sortedList(list: readonly string[]): string[] | undefined {
@@ -47,10 +47,12 @@ export const defaultCapabilities: ContainerStep = (view, _pod, policy, out) => {
   const own = ownCapabilities(view);
   const add = names(own?.add);
   const drop = names(own?.drop);
+  const adding = new Set(add);
+  const dropping = new Set(drop);
 
   // A default add is skipped when the container itself drops that name.
-  const newAdds = unique(policy.defaultAddCapabilities).filter((c) => !drop.includes(c) && !add.includes(c));
-  const newDrops = unique(policy.requiredDropCapabilities).filter((c) => !drop.includes(c));
+  const newAdds = unique(policy.defaultAddCapabilities).filter((c) => !dropping.has(c) && !adding.has(c));
+  const newDrops = unique(policy.requiredDropCapabilities).filter((c) => !dropping.has(c));
   if (newAdds.length === 0 && newDrops.length === 0) return; // kept exactly as written
 
   const rebuilt: Capabilities = {};
@@ -95,8 +97,9 @@ export const checkCapabilities: ContainerStep = (view, _pod, policy, out) => {
   const allowed = policy.allowedCapabilities;
   if (allowed.includes(WILDCARD)) return; // the wildcard skips every other capability check
 
+  const mayAdd = new Set([...policy.defaultAddCapabilities, ...allowed]);
   for (const cap of names(own.add)) {
-    if (policy.defaultAddCapabilities.includes(cap) || allowed.includes(cap)) continue;
+    if (mayAdd.has(cap)) continue;
     out.violations.push({
       policy: policy.name,
       path: `${path}.add`,
@@ -105,9 +108,9 @@ export const checkCapabilities: ContainerStep = (view, _pod, policy, out) => {
     });
   }
 
-  const drops = names(own.drop);
+  const drops = new Set(names(own.drop));
   for (const required of policy.requiredDropCapabilities) {
-    if (drops.includes(required)) continue;
+    if (drops.has(required)) continue;
     out.violations.push({
       policy: policy.name,
       path: `${path}.drop`,

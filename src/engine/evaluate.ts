@@ -1,14 +1,20 @@
 // The engine's entry point: (object, candidate policies, operation) → result with patch and reasons.
+import { checkFieldTypes } from "./field-types.js";
+import { checkLimits } from "./limits.js";
 import { diff } from "./patch.js";
 import type { ProviderScope } from "./provider.js";
 import { selectPolicy } from "./select.js";
 import type { EvaluationResult, Operation, Policy, Reason, Violation } from "./types.js";
+import { VOLUME_SOURCE_KEYS } from "./volumes.js";
 import { locatePod } from "./workload.js";
 
 export interface EvaluateOptions {
   operation: Operation;
-  /** For `pods/ephemeralcontainers`: the names of the ephemeral containers the request adds. */
-  ephemeralContainers?: readonly string[];
+  /**
+   * For `pods/ephemeralcontainers`: the indexes in `spec.ephemeralContainers` of the ephemeral containers
+   * the request adds or changes; only they are defaulted and checked.
+   */
+  ephemeralContainers?: readonly number[];
 }
 
 function prefixed<T extends { path: string }>(items: readonly T[], prefix: string): T[] {
@@ -23,10 +29,14 @@ const NO_POLICY: Omit<Violation, "path"> = {
 
 /**
  * Applies PSP to a Pod, or to the pod template of a workload (Deployment, Job, CronJob, ...).
- * Throws UnsupportedObjectError for an object that is not one of the supported kinds or has no Pod.
+ * Throws UnsupportedObjectError for an object that is not one of the supported kinds or has no Pod, and
+ * its subclasses LimitExceededError (limits.ts) and FieldTypeError (field-types.ts) for a Pod above the
+ * work limits or with wrongly typed security fields: such a Pod is refused, never judged or patched.
  */
 export function evaluate(object: unknown, candidates: readonly Policy[], options: EvaluateOptions): EvaluationResult {
   const location = locatePod(object);
+  checkLimits(location.pod, location.pathPrefix);
+  checkFieldTypes(location.pod, location.pathPrefix, VOLUME_SOURCE_KEYS);
   if (candidates.length === 0) {
     return {
       allowed: false,

@@ -132,10 +132,10 @@ const WINDOWS_STEPS: StepLists = {
 
 export interface ProviderScope {
   /**
-   * Only these ephemeral containers (by name) are defaulted and checked, and pod-level steps are
-   * skipped: the `pods/ephemeralcontainers` subresource may change nothing else.
+   * Only these ephemeral containers (by index in spec.ephemeralContainers) are defaulted and checked, and
+   * pod-level steps are skipped: the `pods/ephemeralcontainers` subresource may change nothing else.
    */
-  ephemeralContainers?: ReadonlySet<string>;
+  ephemeralContainers?: ReadonlySet<number>;
 }
 
 export interface ProviderOutcome {
@@ -150,7 +150,7 @@ export interface ProviderOutcome {
 
 function inScope(view: ContainerView, scope: ProviderScope): boolean {
   if (!scope.ephemeralContainers) return true;
-  return view.list === "ephemeralContainers" && scope.ephemeralContainers.has(view.container.name);
+  return view.list === "ephemeralContainers" && scope.ephemeralContainers.has(view.index);
 }
 
 /** Mutates a copy of `input` under `policy`, then validates the copy. Never touches `input`. */

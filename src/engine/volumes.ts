@@ -43,6 +43,9 @@ const VOLUME_TYPES: readonly (readonly [string, string])[] = [
   ["ephemeral", "ephemeral"],
 ];
 
+/** The v1 keys of the volume sources this file knows. */
+export const VOLUME_SOURCE_KEYS: readonly string[] = VOLUME_TYPES.map(([key]) => key);
+
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -117,7 +120,7 @@ function formatHostPaths(policy: Policy): string {
   return `[${policy.allowedHostPaths.map((p) => (p.readOnly ? `${p.pathPrefix} (read-only)` : p.pathPrefix)).join(", ")}]`;
 }
 
-function checkHostPath(pod: Pod, volume: Json, index: number, policy: Policy, out: Findings): void {
+function checkHostPath(writableMounts: () => Map<unknown, string[]>, volume: Json, index: number, policy: Policy, out: Findings): void {
   const source = volume.hostPath as Json;
   const path = typeof source.path === "string" ? source.path : "";
   const { allowed, readOnly } = hostPathAllowance(policy, path);
@@ -131,19 +134,33 @@ function checkHostPath(pod: Pod, volume: Json, index: number, policy: Policy, ou
     return;
   }
   if (!readOnly) return;
+  for (const mountPath of writableMounts().get(volume.name) ?? []) {
+    out.violations.push({
+      policy: policy.name,
+      path: mountPath,
+      field: "allowedHostPaths",
+      message: `must be read-only: volume "${String(volume.name)}" uses host path ${path}, which the policy allows read-only only`,
+    });
+  }
+}
+
+/**
+ * The paths (`<container>.volumeMounts[j].readOnly`) of the mounts that are not read-only, by volume name:
+ * one pass over the containers, so a Pod with many hostPath volumes and mounts costs linear time.
+ */
+function writableMountsByVolume(pod: Pod): Map<unknown, string[]> {
+  const byVolume = new Map<unknown, string[]>();
   for (const view of containerViews(pod)) {
     const mounts = view.container.volumeMounts;
     if (!Array.isArray(mounts)) continue;
     mounts.forEach((mount, j) => {
-      if (mount?.name !== volume.name || mount.readOnly === true) return;
-      out.violations.push({
-        policy: policy.name,
-        path: `${view.path}.volumeMounts[${j}].readOnly`,
-        field: "allowedHostPaths",
-        message: `must be read-only: volume "${String(volume.name)}" uses host path ${path}, which the policy allows read-only only`,
-      });
+      if (!mount || typeof mount !== "object" || mount.readOnly === true) return;
+      const paths = byVolume.get(mount.name) ?? [];
+      if (paths.length === 0) byVolume.set(mount.name, paths);
+      paths.push(`${view.path}.volumeMounts[${j}].readOnly`);
     });
   }
+  return byVolume;
 }
 
 function checkDriver(
@@ -169,6 +186,8 @@ function checkDriver(
 export const checkVolumes: PodStep = (pod, policy, out) => {
   const volumes: readonly Volume[] = Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : [];
   const allowAll = policy.volumes.includes("*");
+  let writable: Map<unknown, string[]> | undefined;
+  const writableMounts = () => (writable ??= writableMountsByVolume(pod));
   volumes.forEach((raw, index) => {
     if (!isObject(raw)) return;
     const volume: Json = raw;
@@ -190,7 +209,7 @@ export const checkVolumes: PodStep = (pod, policy, out) => {
       });
       return;
     }
-    if (name === "hostPath") checkHostPath(pod, volume, index, policy, out);
+    if (name === "hostPath") checkHostPath(writableMounts, volume, index, policy, out);
     else if (name === "flexVolume") checkDriver(volume, index, "flexVolume", policy.allowedFlexVolumes.map((d) => d.driver), policy, out);
     else if (name === "csi") checkDriver(volume, index, "csi", policy.allowedCSIDrivers.map((d) => d.name), policy, out);
   });

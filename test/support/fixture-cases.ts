@@ -21,7 +21,8 @@ export interface FixtureCase {
   description: string;
   policies: Policy[];
   operation: Operation;
-  ephemeralContainers?: string[];
+  /** The fixture names the ephemeral containers to judge; the engine takes their indexes (see ephemeralIndexes). */
+  ephemeralContainers?: number[];
   input: unknown;
   expect: {
     allowed: boolean;
@@ -52,6 +53,16 @@ function casePolicies(doc: any, id: string): Policy[] {
   return [...inline.flat(), ...(files.length ? loadPolicies(files).policies : [])];
 }
 
+/** Indexes in `pod`'s spec.ephemeralContainers of the containers named `names` (each must be there). */
+export function ephemeralIndexes(pod: unknown, names: readonly string[], where: string): number[] {
+  const list: { name?: unknown }[] = (pod as { spec?: { ephemeralContainers?: { name?: unknown }[] } })?.spec?.ephemeralContainers ?? [];
+  return names.map((name) => {
+    const index = list.findIndex((c) => c?.name === name);
+    if (index < 0) throw new Error(`${where}: ephemeralContainers names "${name}", which input.spec.ephemeralContainers does not have`);
+    return index;
+  });
+}
+
 export function loadFixtureCases(root: string = ENGINE_FIXTURES): FixtureCase[] {
   return walk(root).flatMap((file) => {
     const docs = parseAllDocuments(readFileSync(file, "utf8"));
@@ -64,7 +75,7 @@ export function loadFixtureCases(root: string = ENGINE_FIXTURES): FixtureCase[] 
         description: doc.description ?? id,
         policies: casePolicies(doc, id),
         operation: doc.operation ?? "CREATE",
-        ephemeralContainers: doc.ephemeralContainers,
+        ephemeralContainers: doc.ephemeralContainers === undefined ? undefined : ephemeralIndexes(doc.input, doc.ephemeralContainers, id),
         input: doc.input,
         expect: doc.expect,
       } satisfies FixtureCase;
