@@ -112,7 +112,7 @@ function startServer(): Promise<{ child: ChildProcess; port: number }> {
 
 /** What the answer says, in a few words: the HTTP status, allowed or denied, the patch size, the message's start. */
 function summary(answer: Answer): string {
-  let json: { response?: { allowed?: boolean; patch?: string; status?: { code?: number; message?: string } }; allowed?: boolean; message?: string } = {};
+  let json: { response?: { allowed?: boolean; patch?: string; status?: { code?: number; message?: string } }; allowed?: boolean; message?: string };
   try {
     json = JSON.parse(answer.text);
   } catch {
