@@ -50,15 +50,14 @@ const CONTAINER: Shape = {
 };
 
 /** Volume sources the strategies read into; any other source only has to be an object (volumes.ts decides). */
-const VOLUME: Shape = {
-  fields: {
-    name: "string",
-    hostPath: { fields: { path: "string" } },
-    flexVolume: { fields: { driver: "string" } },
-    csi: { fields: { driver: "string" } },
-    projected: { fields: {} },
-  },
+const VOLUME_FIELDS: Readonly<Record<string, Shape>> = {
+  name: "string",
+  hostPath: { fields: { path: "string" } },
+  flexVolume: { fields: { driver: "string" } },
+  csi: { fields: { driver: "string" } },
+  projected: { fields: {} },
 };
+const VOLUME: Shape = { fields: VOLUME_FIELDS };
 
 const POD: Shape = {
   fields: {
@@ -171,12 +170,13 @@ function collect(value: unknown, shape: Shape, path: string, problems: string[],
 }
 
 /** Source keys of `spec.volumes[*]` that must be objects when set (volumes.ts's table). */
-export function checkVolumeSources(pod: Pod, sourceKeys: readonly string[], prefix: string, problems: string[], fields: string[]): void {
+function checkVolumeSources(pod: Pod, sourceKeys: readonly string[], prefix: string, problems: string[], fields: string[]): void {
   const volumes = (pod.spec as unknown as Json | undefined)?.volumes;
   if (!Array.isArray(volumes)) return;
   volumes.forEach((volume: unknown, index) => {
     if (!isObject(volume)) return;
     for (const key of sourceKeys) {
+      if (key in VOLUME_FIELDS) continue; // checked with its fields by collect
       const source = volume[key];
       if (source === undefined || source === null || isObject(source)) continue;
       problems.push(`${prefix}spec.volumes[${index}].${key} must be an object, not ${describeValue(source)}`);

@@ -14,7 +14,7 @@ import type { Policy } from "../engine/types.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { parseDuration } from "./duration.js";
-import { BodyError, needsBodyParser, parseJsonBody, readBody } from "./request-body.js";
+import { BodyError, MAX_JSON_DEPTH, needsBodyParser, nestedDeeperThan, parseJsonBody, readBody, TOO_DEEP } from "./request-body.js";
 
 /** Largest request body accepted (the API server's own limit for an object is 3 MiB). */
 export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
@@ -178,6 +178,10 @@ export function createApp(deps: AppDependencies): RequestListener {
   /** Answers one parsed `/mutate` body through `send`, then records the metrics and the log line. */
   async function mutate(body: unknown, url: string | undefined, send: Send): Promise<void> {
     const started = process.hrtime.bigint();
+    if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+      rejectRequest(send, "/mutate", 400, TOO_DEEP, "bad admission request");
+      return;
+    }
     let request: AdmissionRequest;
     try {
       request = parseAdmissionReview(body);
@@ -228,6 +232,10 @@ export function createApp(deps: AppDependencies): RequestListener {
 
   app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?} or an AdmissionReview'), async (req, res) => {
     const started = process.hrtime.bigint();
+    if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
+      rejectRequest(expressSend(res), req.path, 400, TOO_DEEP, "bad preview request");
+      return;
+    }
     try {
       const { request, answer } = await preview(req.body, context(timeoutOf(req.url)));
       res.json(answer);

@@ -67,3 +67,26 @@ export function parseJsonBody(body: Buffer): unknown {
     throw new BodyError(400, `the request body is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/**
+ * Deepest nesting of objects and arrays a body may have. A Kubernetes object has no free-form fields, so a
+ * Pod in an AdmissionReview (or a CronJob's pod template, or managedFields) stays within about 30 levels;
+ * Node's recursive JSON.stringify and util.isDeepStrictEqual overflow the stack at 2,000 to 5,000 levels,
+ * which JSON.parse accepts (issue 14: a 5,000-deep annotation got a 500 from /preview).
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether `value` nests objects and arrays more than `max` levels deep (iterative, linear in its size). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth > max) return true;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+export const TOO_DEEP = `the request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; secure-defaults accepts at most ${MAX_JSON_DEPTH}`;
