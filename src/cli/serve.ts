@@ -7,12 +7,13 @@ import { createLogger, isLogLevel, LOG_LEVELS, type Logger, type LogLevel } from
 import { createMetrics } from "../metrics/metrics.js";
 import { inCluster } from "../cluster/in-cluster.js";
 import type { OnError } from "../server/app.js";
+import { DEFAULT_MAX_CONNECTIONS } from "../server/https.js";
 import { startWebhook, type WebhookConfig } from "../server/start.js";
 
 export const USAGE = `Usage: secure-defaults serve --policies PATH [options]
 
-Runs the admission webhook over HTTPS (TLS 1.2 or newer): POST /mutate, POST /preview,
-GET /healthz, /readyz, /metrics.
+Runs the admission webhook over HTTPS (TLS 1.2 or newer, AEAD suites only): POST /mutate,
+POST /preview, GET /healthz, /readyz, /metrics.
 
 Options (environment variable in brackets; a flag wins over its variable):
   --policies PATH        policy file or directory; repeatable      [SECURE_DEFAULTS_POLICIES,
@@ -34,6 +35,14 @@ Options (environment variable in brackets; a flag wins over its variable):
                                                                     [SECURE_DEFAULTS_SHUTDOWN_DELAY]
   --shutdown-timeout SEC longest wait for requests in flight on shutdown (default 20)
                                                                     [SECURE_DEFAULTS_SHUTDOWN_TIMEOUT]
+  --preview on|off       POST /preview, which echoes the object back (default on)
+                                                                    [SECURE_DEFAULTS_PREVIEW]
+  --preview-port N       serve /preview on its own HTTPS port instead of --port
+                                                                    [SECURE_DEFAULTS_PREVIEW_PORT]
+  --preview-host ADDRESS listen address of the preview port (default: --host)
+                                                                    [SECURE_DEFAULTS_PREVIEW_HOST]
+  --max-connections N    open connections at most, per port (default ${DEFAULT_MAX_CONNECTIONS})
+                                                                    [SECURE_DEFAULTS_MAX_CONNECTIONS]
   -h, --help             show this help
 `;
 
@@ -61,6 +70,10 @@ const FLAGS = {
   kubeconfig: { type: "string" },
   "shutdown-delay": { type: "string" },
   "shutdown-timeout": { type: "string" },
+  preview: { type: "string" },
+  "preview-port": { type: "string" },
+  "preview-host": { type: "string" },
+  "max-connections": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -126,6 +139,15 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   if (!isLogLevel(logLevel)) throw new OptionsError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   const kubeconfig = pick("kubeconfig");
   const defaultPolicy = pick("default-policy");
+  const preview = pick("preview") ?? "on";
+  if (preview !== "on" && preview !== "off") throw new OptionsError(`--preview must be "on" or "off", got "${preview}"`);
+  const previewPortText = pick("preview-port");
+  const previewPort = previewPortText === undefined ? undefined : integer("preview-port", previewPortText, 0, 65535);
+  if (previewPort !== undefined && preview === "off") throw new OptionsError("--preview-port serves the preview on its own port; it cannot go with --preview=off");
+  if (previewPort !== undefined && previewPort !== 0 && previewPort === port) throw new OptionsError(`--preview-port must differ from --port (both are ${port})`);
+  const previewHost = pick("preview-host");
+  if (previewHost !== undefined && previewPort === undefined) throw new OptionsError("--preview-host needs --preview-port");
+  const maxConnections = integer("max-connections", pick("max-connections") ?? String(DEFAULT_MAX_CONNECTIONS), 1, 1_000_000);
   const delay = pick("shutdown-delay");
   const timeout = pick("shutdown-timeout");
 
@@ -140,6 +162,10 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     cluster: kubeconfig ? { kubeconfig } : inCluster(env) ? "in-cluster" : undefined,
     shutdownDelayMs: delay === undefined ? 0 : seconds("shutdown-delay", delay),
     shutdownTimeoutMs: timeout === undefined ? 20_000 : seconds("shutdown-timeout", timeout),
+    preview,
+    previewPort,
+    previewHost,
+    maxConnections,
   };
 }
 

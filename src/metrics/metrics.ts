@@ -46,7 +46,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     errors: new Counter({
       name: "secure_defaults_errors_total",
-      help: "Requests that failed: type internal (answered per --on-error) or bad_request (answered 4xx).",
+      help: "Requests that failed: type internal (answered per --on-error), bad_request (answered 4xx) or connection_limit (a connection over --max-connections, closed).",
       labelNames: ["type"],
       registers,
     }),

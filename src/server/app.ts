@@ -38,6 +38,13 @@ export interface AppDependencies {
     onError: OnError;
     /** Longest wait for a namespace missing from the cache; default 2000 ms (also capped by ?timeout). */
     namespaceWaitMs?: number;
+    /**
+     * Which routes this handler serves: "all" (default); "admission" (all but /preview, which answers 404
+     * saying why: `previewElsewhere`); "preview" (only /preview and /healthz, for its own listener).
+     */
+    routes?: "all" | "admission" | "preview";
+    /** The 404 message for /preview when routes is "admission", e.g. where /preview is served instead. */
+    previewElsewhere?: string;
   };
 }
 
@@ -140,6 +147,16 @@ export function createApp(deps: AppDependencies): RequestListener {
   app.get("/healthz", (_req, res) => {
     res.type("text/plain").send("ok\n");
   });
+
+  const routes = options.routes ?? "all";
+  const notHere = (message: string) => (req: Request, res: Response) => {
+    res.status(404).json(statusBody(404, `${req.method} ${req.path} is not served on this port: ${message}`));
+  };
+  if (routes === "preview") {
+    // The preview listener: /preview and /healthz only.
+    app.all(["/mutate", "/readyz", "/metrics"], notHere("this listener serves POST /preview (--preview-port)"));
+  }
+  if (routes === "admission") app.all("/preview", notHere(options.previewElsewhere ?? "the preview is off (--preview=off)"));
 
   app.get("/readyz", (_req, res) => {
     const checks = deps.readiness();
@@ -304,7 +321,7 @@ export function createApp(deps: AppDependencies): RequestListener {
   }
 
   return (req, res) => {
-    if (req.method === "POST" && splitUrl(req.url).path === "/mutate" && !needsBodyParser(req)) {
+    if (routes !== "preview" && req.method === "POST" && splitUrl(req.url).path === "/mutate" && !needsBodyParser(req)) {
       void fastMutate(req, res);
       return;
     }

@@ -1,4 +1,5 @@
-// The HTTPS server: TLS 1.2 or newer, a serving certificate that is swapped in place when its files change
+// The HTTPS server: TLS 1.2 or newer with AEAD suites only, timeouts and a connection cap that fit an
+// admission webhook, a serving certificate that is swapped in place when its files change
 // (setSecureContext: new connections get the new certificate, open ones finish on the old), and a graceful
 // stop that lets requests in flight finish within a bound.
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
@@ -14,6 +15,37 @@ import { watchFiles, type FileWatch } from "./file-watch.js";
 
 export const MIN_TLS_VERSION = "TLSv1.2";
 
+/**
+ * TLS 1.2 suites: ECDHE key exchange with an AEAD cipher only (no CBC, no SHA-1 MAC, no RSA key exchange),
+ * which every client of a webhook offers (the API server's Go client, kubectl, curl). TLS 1.3 suites are
+ * Node's defaults, all AEAD.
+ */
+export const TLS12_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+] as const;
+export const TLS13_CIPHERS = ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"] as const;
+/** The `ciphers` option: Node takes the TLS 1.3 and the TLS 1.2 suites in one list. */
+export const CIPHERS = [...TLS13_CIPHERS, ...TLS12_CIPHERS].join(":");
+
+/**
+ * Connection timeouts (ms). The API server gives up on a webhook call after its timeoutSeconds (at most
+ * 30 s), so nothing a real caller sends takes longer: a TLS handshake or the request headers get 10 s, a
+ * whole request 30 s. An idle keep-alive connection is kept 95 s, a little longer than the API server's
+ * own 90 s idle timeout, so that the API server closes it first (a server closing first can race with a
+ * request being sent on it: a failed call).
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+/** Default cap on open connections; above it new connections are closed at once (--max-connections). */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+
 export interface TlsFiles {
   certPath: string;
   keyPath: string;
@@ -25,6 +57,8 @@ export interface WebhookServerOptions {
   port: number;
   /** Listen address; default all interfaces. */
   host?: string;
+  /** Open connections at most; default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
   logger: Logger;
   metrics: Metrics;
   /** Certificate file watching: debounce and fallback interval (ms). */
@@ -53,7 +87,7 @@ export function readCertificate(files: TlsFiles): LoadedCertificate {
   if (!x509.checkPrivateKey(createPrivateKeyOrThrow(key))) {
     throw new Error(`${files.keyPath} is not the private key of ${files.certPath}`);
   }
-  const options: SecureContextOptions = { cert, key, minVersion: MIN_TLS_VERSION };
+  const options: SecureContextOptions = { cert, key, minVersion: MIN_TLS_VERSION, ciphers: CIPHERS, honorCipherOrder: true };
   createSecureContext(options); // rejects what OpenSSL would reject
   return { options, notAfter: new Date(x509.validTo), fingerprint: x509.fingerprint256 };
 }
@@ -99,12 +133,15 @@ export class WebhookServer {
     this.#initialFiles = tlsFilesFingerprint(this.#opts.tls);
     this.#certificate = readCertificate(this.#opts.tls);
     this.#noteCertificate();
-    this.#server = createServer({ ...this.#certificate.options }, (req, res) => this.#handle(req, res));
-    // The API server keeps connections open and drops idle ones after 90 s. Closing an idle connection
-    // first races with a request being sent on it (a failed webhook call), so wait longer than that.
-    this.#server.keepAliveTimeout = 120_000;
-    this.#server.headersTimeout = 121_000;
-    this.#server.requestTimeout = 130_000;
+    this.#server = createServer({ ...this.#certificate.options, handshakeTimeout: HANDSHAKE_TIMEOUT_MS }, (req, res) => this.#handle(req, res));
+    this.#server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.#server.headersTimeout = HEADERS_TIMEOUT_MS;
+    this.#server.requestTimeout = REQUEST_TIMEOUT_MS;
+    this.#server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#server.on("drop", () => {
+      this.#opts.metrics.errors.inc({ type: "connection_limit" });
+      this.#warnDropped();
+    });
     this.#server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
@@ -129,6 +166,16 @@ export class WebhookServer {
     // While stopping, every answer closes its connection, so clients move to another replica.
     if (this.#draining) res.setHeader("Connection", "close");
     this.#opts.handler(req, res);
+  }
+
+  #lastDropWarning = 0;
+
+  /** A connection over the cap was closed: warn, at most once a minute. */
+  #warnDropped(): void {
+    const now = Date.now();
+    if (now - this.#lastDropWarning < 60_000) return;
+    this.#lastDropWarning = now;
+    this.#opts.logger.warn("connection limit reached: new connections are closed", { maxConnections: this.#server.maxConnections });
   }
 
   #noteCertificate(): void {

@@ -29,11 +29,21 @@ export interface WebhookConfig {
   namespaceWaitMs?: number;
   /** First wait before the namespace watch is restarted after an error (ms; doubles up to 30 s). */
   namespaceRestartDelayMs?: number;
+  /** POST /preview: "on" (default) or "off" (it answers 404). */
+  preview?: "on" | "off";
+  /** Serve /preview on its own HTTPS listener on this port (and not on `port`); needs preview "on". */
+  previewPort?: number;
+  /** Listen address of the preview listener; default `host`. */
+  previewHost?: string;
+  /** Open connections at most, per listener (default 1000). */
+  maxConnections?: number;
 }
 
 export interface RunningWebhook {
   address: AddressInfo;
   server: WebhookServer;
+  /** The preview listener, when --preview-port is given. */
+  preview?: { address: AddressInfo; server: WebhookServer };
   policies: PolicyStore;
   namespaces?: NamespaceCache;
   /** The development CA, when development certificates are in use. */
@@ -78,40 +88,72 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, metric
     serving: !stopping,
   });
 
-  const app = createApp({
-    policies: () => policies.current().policies,
-    namespaceLabels: (namespace, waitMs) => (namespaces ? namespaces.labels(namespace, waitMs) : Promise.resolve(undefined)),
-    readiness,
-    logger,
-    metrics,
-    options: { defaultPolicy: config.defaultPolicy, onError: config.onError, namespaceWaitMs: config.namespaceWaitMs },
-  });
-  const server = new WebhookServer({
-    handler: app,
-    tls,
-    port: config.port,
-    host: config.host,
-    logger,
-    metrics,
-    debounceMs: config.watch?.debounceMs,
-    pollMs: config.watch?.pollMs,
-  });
+  const previewOff = config.preview === "off";
+  if (previewOff && config.previewPort !== undefined) throw new Error("--preview-port needs the preview on (it is --preview=off)");
+  const separatePreview = !previewOff && config.previewPort !== undefined;
+  const handler = (routes: "all" | "admission" | "preview") =>
+    createApp({
+      policies: () => policies.current().policies,
+      namespaceLabels: (namespace, waitMs) => (namespaces ? namespaces.labels(namespace, waitMs) : Promise.resolve(undefined)),
+      readiness,
+      logger,
+      metrics,
+      options: {
+        defaultPolicy: config.defaultPolicy,
+        onError: config.onError,
+        namespaceWaitMs: config.namespaceWaitMs,
+        routes,
+        previewElsewhere: separatePreview ? `the preview has its own listener (--preview-port ${config.previewPort})` : undefined,
+      },
+    });
+  const listener = (routes: "all" | "admission" | "preview", port: number, host: string | undefined) =>
+    new WebhookServer({
+      handler: handler(routes),
+      tls: tls!,
+      port,
+      host,
+      maxConnections: config.maxConnections,
+      logger,
+      metrics,
+      debounceMs: config.watch?.debounceMs,
+      pollMs: config.watch?.pollMs,
+    });
+  const server = listener(previewOff || separatePreview ? "admission" : "all", config.port, config.host);
+  const previewServer = separatePreview ? listener("preview", config.previewPort!, config.previewHost ?? config.host) : undefined;
 
   const address = await server.listen();
+  let preview: RunningWebhook["preview"];
+  if (previewServer) {
+    try {
+      preview = { address: await previewServer.listen(), server: previewServer };
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    previewServer.watchCertificate();
+  }
   policies.watch();
   server.watchCertificate();
   if (namespaces) {
     // In the background: the webhook serves meanwhile and reports not ready until the cache is synced.
     void namespaces.start();
   }
-  logger.info("serving", { address: address.address, port: address.port, onError: config.onError, defaultPolicy: config.defaultPolicy, namespaceCache: Boolean(namespaces) });
+  logger.info("serving", {
+    address: address.address,
+    port: address.port,
+    onError: config.onError,
+    defaultPolicy: config.defaultPolicy,
+    namespaceCache: Boolean(namespaces),
+    preview: previewOff ? "off" : preview ? `port ${preview.address.port}` : "on",
+  });
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
       logger.info("shutting down: not ready, finishing requests in flight", { inFlight: server.inFlight });
-      await server.stop({ delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
+      const stopOptions = { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs };
+      await Promise.all([server.stop(stopOptions), preview?.server.stop(stopOptions)]);
       policies.close();
       await namespaces?.stop();
       logger.info("stopped");
@@ -119,5 +161,5 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, metric
     return stopped;
   };
 
-  return { address, server, policies, namespaces, devCaPath, readiness, stop };
+  return { address, server, preview, policies, namespaces, devCaPath, readiness, stop };
 }
