@@ -1,12 +1,14 @@
 // Issue 14, defects 4 and 5: TLS 1.2 offers AEAD suites only; the server's timeouts fit an admission
 // webhook and its connections are capped; POST /preview can be switched off or moved to its own port.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { connect, type ConnectionOptions } from "node:tls";
 import { join } from "node:path";
-import { parseServeOptions, type ServeOptions } from "../src/cli/serve.js";
+import { parseServeOptions, USAGE, type ServeOptions } from "../src/cli/serve.js";
 import {
   CIPHERS,
   DEFAULT_MAX_CONNECTIONS,
+  TLS12_CIPHERS,
   HANDSHAKE_TIMEOUT_MS,
   HEADERS_TIMEOUT_MS,
   KEEP_ALIVE_TIMEOUT_MS,
@@ -137,5 +139,23 @@ describe("server: --preview=off and --preview-port (issue 14)", () => {
     fails(["--preview-port", "8443"], "--preview-port must differ from --port (both are 8443)");
     fails(["--preview-host", "127.0.0.1"], "--preview-host needs --preview-port");
     fails(["--max-connections", "0"], '--max-connections must be a whole number from 1 to 1000000, got "0"');
+  });
+});
+
+describe("docs: the hardening options and figures (issue 14)", () => {
+  const repo = join(import.meta.dirname, "..");
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  const install = readFileSync(join(repo, "docs", "install.md"), "utf8");
+
+  it("documents the flags in --help, README and docs/install.md", () => {
+    for (const flag of ["--preview on|off", "--preview-port", "--preview-host", "--max-connections"]) assert.ok(USAGE.includes(flag), flag);
+    for (const flag of ["--preview on\\|off", "--preview-port", "--preview-host", "--max-connections"]) assert.ok(readme.includes(flag), flag);
+    for (const flag of ["--preview=off", "--preview-port", "--max-connections"]) assert.ok(install.includes(flag), flag);
+  });
+
+  it("lists the TLS 1.2 suites and the timeouts as the code has them", () => {
+    for (const cipher of TLS12_CIPHERS) assert.ok(readme.includes(`\`${cipher}\``), cipher);
+    assert.ok(readme.includes("TLS handshake 10 s,\n  request headers 10 s, a whole request 30 s; an idle keep-alive connection is closed after 95 s"));
+    assert.ok(install.includes("a whole request 30 s, and closes an idle\n  keep-alive connection after 95 s"));
   });
 });
