@@ -2,7 +2,8 @@
 // loopback, the shipped restricted policy): one container with 40,000 / 200,000 distinct capabilities in
 // `add` and in `drop`, and a Pod with 100,000 containers, on /mutate and /preview. The server runs in a
 // child process; while a request is in flight the parent pings GET /healthz every 10 ms, and the slowest
-// ping says how long the server's event loop was blocked for everyone else. Prints one line per case.
+// ping says how long the server's event loop was blocked for everyone else. Prints one line per case; the
+// last three cases are the largest Pods still judged (the limits in src/engine/limits.ts).
 //
 //   node --import tsx scripts/hostile-timings.ts [--timeout SECONDS]
 //
@@ -135,6 +136,10 @@ async function measure(): Promise<void> {
     ["drop 200k capabilities", "/mutate", () => review(capabilitiesPod("drop", 200_000))],
     ["100k containers", "/mutate", () => review(manyContainers(100_000))],
     ["100k containers", "/preview", () => ({ object: manyContainers(100_000), namespace: "default" })],
+    // The largest Pods still judged (src/engine/limits.ts): what a request may cost at most.
+    ["drop 10k capabilities (limit)", "/mutate", () => review(capabilitiesPod("drop", 10_000))],
+    ["500 containers (limit)", "/mutate", () => review(manyContainers(500))],
+    ["500 containers (limit)", "/preview", () => ({ object: manyContainers(500), namespace: "default" })],
   ];
   let server = await startServer();
   for (const [name, path, build] of cases) {
@@ -154,13 +159,13 @@ async function measure(): Promise<void> {
     inFlight = false;
     if (answer === "timeout") {
       server.child.kill();
-      console.log(`${`${name} ${path}`.padEnd(34)} body ${(body.length / 1e6).toFixed(2)} MB  no answer within ${timeoutMs / 1000} s (server restarted)`);
+      console.log(`${`${name} ${path}`.padEnd(42)} body ${(body.length / 1e6).toFixed(2)} MB  no answer within ${timeoutMs / 1000} s (server restarted)`);
       server = await startServer();
       continue;
     }
     await pinger;
     console.log(
-      `${`${name} ${path}`.padEnd(34)} body ${(body.length / 1e6).toFixed(2)} MB  ${ms.toFixed(0).padStart(6)} ms  answer ${(answer.bytes / 1e6).toFixed(3)} MB  slowest /healthz ${slowestPing.toFixed(0)} ms  ${summary(answer)}`,
+      `${`${name} ${path}`.padEnd(42)} body ${(body.length / 1e6).toFixed(2)} MB  ${ms.toFixed(0).padStart(6)} ms  answer ${(answer.bytes / 1e6).toFixed(3)} MB  slowest /healthz ${slowestPing.toFixed(0)} ms  ${summary(answer)}`,
     );
   }
   server.child.kill();
