@@ -155,6 +155,7 @@ describe("secure-defaults preview", () => {
       ["an unknown flag", ["--policies", POLICY, "--nope", `${F}/pod.yaml`], /Unknown option '--nope'/],
       ["no input file", ["--policies", POLICY], /no input/],
       ["a non-object document", ["--policies", POLICY, "-"], /<stdin>: document 0: expected a Kubernetes object/],
+      ["a wrongly typed security field", ["--policies", POLICY, `${F}/wrong-type.yaml`], /wrong-type\.yaml: document 0: 1 field has the wrong type: spec\.hostPID must be a boolean, not the string "true"\n/],
     ];
     for (const [name, args, message] of cases) {
       it(name, () => {

@@ -131,9 +131,16 @@ export async function run(argv: string[]): Promise<number> {
     const objects = options.files.flatMap(readInput);
     const operation = options.operation;
     const explicitNamespace = options.namespace;
-    entries = objects.map(({ object }) => {
+    entries = objects.map(({ source, object }) => {
       const namespace = explicitNamespace ?? namespaceOf(object);
-      const result = evaluate(object, candidatesFor(policies, namespace), { operation });
+      let result;
+      try {
+        result = evaluate(object, candidatesFor(policies, namespace), { operation });
+      } catch (error) {
+        // The engine's limits and field-type checks (issue 14): named with the file and document.
+        if (error instanceof UnsupportedObjectError) throw new InputError(source, error.message);
+        throw error;
+      }
       return previewEntry(object, namespace, result);
     });
   } catch (error) {
