@@ -91,6 +91,23 @@ export interface Policy {
    * fields cannot express, so that what the policy admits passes Pod Security Admission at that level.
    */
   podSecurityStandard?: "baseline" | "restricted";
+  /**
+   * The PSA policy version the standard is judged at, as the minor of `v1.<minor>` (psa-versions.ts);
+   * undefined = the newest implemented (a level alone, or `latest`).
+   */
+  podSecurityStandardVersion?: number;
+  /**
+   * SecureDefaultsPolicy extension (not PSP): what differs for a Pod in a user namespace
+   * (`spec.hostUsers: false`), where uid 0 in the container maps to an unprivileged uid on the node.
+   * Each strategy set here replaces the policy's own for such a Pod; unset keeps the policy's.
+   */
+  userNamespaces?: UserNamespaceStrategy;
+}
+
+export interface UserNamespaceStrategy {
+  runAsUser?: UserStrategy;
+  runAsGroup?: GroupStrategy;
+  allowedProcMountTypes?: string[];
 }
 
 /** One change the engine made, and the policy field that caused it. */
