@@ -345,7 +345,7 @@ const psaVersion = z.string().superRefine((text, ctx) => {
   ctx.addIssue({ code: "custom", message });
 });
 
-const podSecurityStandardObject = z.strictObject({ level: oneOf(POD_SECURITY_STANDARDS, "level"), version: psaVersion.nullish() });
+const podSecurityStandardObject = z.strictObject({ level: oneOf(POD_SECURITY_STANDARDS), version: psaVersion.nullish() });
 
 /** `restricted` (the newest version) or `{level: restricted, version: v1.30}`; both read as the object form. */
 const podSecurityStandard = z.unknown().transform((value, ctx) => {
