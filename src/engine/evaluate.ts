@@ -1,4 +1,5 @@
 // The engine's entry point: (object, candidate policies, operation) → result with patch and reasons.
+import { withApiDefaults, withoutApiDefaults } from "./api-defaults.js";
 import { diff } from "./patch.js";
 import type { ProviderScope } from "./provider.js";
 import { selectPolicy } from "./select.js";
@@ -39,7 +40,10 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
   }
   const scope: ProviderScope = options.ephemeralContainers ? { ephemeralContainers: new Set(options.ephemeralContainers) } : {};
   const mayMutate = options.operation === "CREATE" || scope.ephemeralContainers !== undefined;
-  const { chosen, rejected } = selectPolicy(location.pod, candidates, mayMutate, scope);
+  // Judged as the API server's defaulting leaves the Pod; the defaults are taken out of the output again.
+  const { pod, assumed } = withApiDefaults(location.pod);
+  const apiDefaults = assumed.length ? { apiDefaults: prefixed(assumed, location.pathPrefix) } : {};
+  const { chosen, rejected } = selectPolicy(pod, candidates, mayMutate, scope);
 
   if (!chosen) {
     return {
@@ -49,9 +53,10 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
       reasons: [],
       violations: prefixed(rejected.flatMap((o) => o.violations), location.pathPrefix),
       warnings: [...new Set(rejected.flatMap((o) => o.warnings))],
+      ...apiDefaults,
     };
   }
-  const result = chosen.mutated ? location.writeBack(object, chosen.pod) : object;
+  const result = chosen.mutated ? location.writeBack(object, assumed.length ? withoutApiDefaults(chosen.pod, assumed) : chosen.pod) : object;
   const reasons: Reason[] = prefixed(chosen.reasons, location.pathPrefix);
   return {
     allowed: true,
@@ -61,5 +66,6 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
     reasons,
     violations: [],
     warnings: chosen.warnings,
+    ...apiDefaults,
   };
 }

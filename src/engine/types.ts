@@ -5,6 +5,14 @@ import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 
 export type { Pod, Container, EphemeralContainer, SELinuxOptions, LabelSelector };
 
+/** One default the API server would fill in (api-defaults.ts), at a v1 field path of the object. */
+export interface ApiDefault {
+  /** e.g. `spec.volumes[0].emptyDir` */
+  path: string;
+  value: unknown;
+  message: string;
+}
+
 /** An inclusive id range, as PSP's `IDRange` / `HostPortRange`. */
 export interface IdRange {
   min: number;
@@ -150,6 +158,11 @@ export interface EvaluationResult {
   reasons: Reason[];
   violations: Violation[];
   warnings: string[];
+  /**
+   * The API server's defaults the Pod was judged with (api-defaults.ts), when the input lacked any:
+   * never part of `patch` or `object`. Absent when there were none (always on /mutate).
+   */
+  apiDefaults?: ApiDefault[];
 }
 
 export type ContainerListName = "initContainers" | "containers" | "ephemeralContainers";
