@@ -42,6 +42,8 @@ describe("secure-defaults preview", () => {
           reasons: HARDENING_REASONS(""),
           violations: [],
           warnings: [],
+        apiDefaults: [],
+          apiDefaults: [],
         },
       ]);
     });
@@ -93,6 +95,7 @@ describe("secure-defaults preview", () => {
           { path: "spec.containers[0].securityContext.privileged", message: 'policy "team" (privileged): Privileged containers are not allowed' },
         ],
         warnings: [],
+        apiDefaults: [],
       });
     });
   });
