@@ -50,10 +50,12 @@ function push(out: Findings, policy: Policy, path: string, message: string): voi
 /**
  * restricted: a container whose effective runAsNonRoot is unset gets `runAsNonRoot: true`, even when a
  * non-zero runAsUser is set (PSA requires the explicit field). An explicit false is kept (and rejected).
+ * Skipped for a Pod in a user namespace from v1.35, where restricted no longer requires it.
  */
 export const defaultStandardRunAsNonRoot: ContainerStep = (view, pod, policy, out) => {
   if (policy.podSecurityStandard !== "restricted" || rootChecksRelaxed(pod, policy)) return;
-  if (effective(view, pod, "runAsNonRoot") !== undefined) return;
+  // Not with uid 0: the kubelet would refuse the result, and restricted rejects uid 0 anyway.
+  if (effective(view, pod, "runAsNonRoot") !== undefined || effective(view, pod, "runAsUser") === 0) return;
   setContainerField(view, "runAsNonRoot", true);
   out.reasons.push({
     path: `${view.path}.securityContext.runAsNonRoot`,
@@ -206,7 +208,7 @@ function checkProcMount(view: ContainerView, pod: Pod, policy: Policy, out: Find
   if (typeof value !== "string" || value === "Default") return;
   const relaxed = policy.podSecurityStandard === "baseline" && inUserNamespace(pod) && standardVersion(policy) >= PSA_SINCE.userNamespaceRelaxations;
   if (relaxed || !procMountTypesInForce(pod, policy).strategy.includes(value)) return;
-  const where = policy.podSecurityStandard === "baseline" ? " outside a user namespace (hostUsers: false), from v1.35" : "";
+  const where = policy.podSecurityStandard === "baseline" ? "; from v1.35 any procMount in a user namespace, hostUsers: false" : "";
   push(out, policy, `${view.path}.securityContext.procMount`, `procMount ${value} is forbidden by Pod Security Admission ${policy.podSecurityStandard}${pinned(policy)} (only Default${where})`);
 }
 
