@@ -42,7 +42,6 @@ describe("secure-defaults preview", () => {
           reasons: HARDENING_REASONS(""),
           violations: [],
           warnings: [],
-        apiDefaults: [],
           apiDefaults: [],
         },
       ]);

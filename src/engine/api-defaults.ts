@@ -86,14 +86,26 @@ function segments(path: string): (string | number)[] {
   });
 }
 
+/** The value at a v1 field path, or undefined. */
+function valueAt(root: unknown, keys: readonly (string | number)[]): { found: boolean; value: unknown } {
+  let node: unknown = root;
+  for (const key of keys) {
+    if (typeof node !== "object" || node === null || !(key in node)) return { found: false, value: undefined };
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return { found: true, value: node };
+}
+
 /**
  * Takes the assumed defaults out of a Pod judged with them (the result of the policy), copying only
- * the path to each removed key. A default is removed only where the value is still the default's.
+ * the path to each changed key: the key gets back what `original` had there (e.g. `hostPort: 0`), or
+ * goes when it had none. A default is taken out only where the value is still the default's.
  */
-export function withoutApiDefaults(pod: Pod, assumed: readonly ApiDefault[]): Pod {
+export function withoutApiDefaults(pod: Pod, assumed: readonly ApiDefault[], original: Pod): Pod {
   let root: unknown = pod;
   for (const item of assumed) {
     const keys = segments(item.path);
+    const before = valueAt(original, keys);
     const copy = (node: unknown, depth: number): unknown => {
       const key = keys[depth];
       if (Array.isArray(node) && typeof key === "number" && depth < keys.length - 1) {
@@ -105,7 +117,8 @@ export function withoutApiDefaults(pod: Pod, assumed: readonly ApiDefault[]): Po
       if (depth === keys.length - 1) {
         if (JSON.stringify(node[key]) !== JSON.stringify(item.value)) return node;
         const rest = { ...node };
-        delete rest[key];
+        if (before.found) rest[key] = before.value;
+        else delete rest[key];
         return rest;
       }
       if (node[key] === undefined) return node;

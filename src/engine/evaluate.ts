@@ -56,7 +56,7 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
       ...apiDefaults,
     };
   }
-  const result = chosen.mutated ? location.writeBack(object, assumed.length ? withoutApiDefaults(chosen.pod, assumed) : chosen.pod) : object;
+  const result = chosen.mutated ? location.writeBack(object, assumed.length ? withoutApiDefaults(chosen.pod, assumed, location.pod) : chosen.pod) : object;
   const reasons: Reason[] = prefixed(chosen.reasons, location.pathPrefix);
   return {
     allowed: true,
