@@ -349,6 +349,7 @@ const podSecurityStandardObject = z.strictObject({ level: oneOf(POD_SECURITY_STA
 
 /** `restricted` (the newest version) or `{level: restricted, version: v1.30}`; both read as the object form. */
 const podSecurityStandard = z.unknown().transform((value, ctx) => {
+  if (value === null || value === undefined) return undefined;
   const parsed = podSecurityStandardObject.safeParse(typeof value === "string" ? { level: value } : value);
   if (parsed.success) return parsed.data;
   const inString = typeof value === "string";
