@@ -113,8 +113,9 @@ function checkSeccompAnnotations(pod: Pod, policy: Policy, out: Findings): void 
   const names = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c?.name));
   for (const [key, value] of Object.entries(annotations)) {
     const relevant = key === SECCOMP_POD_ANNOTATION || (key.startsWith(SECCOMP_CONTAINER_ANNOTATION_PREFIX) && names.has(key.slice(SECCOMP_CONTAINER_ANNOTATION_PREFIX.length)));
-    if (!relevant || value === "runtime/default" || value === "docker/default" || value.startsWith("localhost/")) continue;
-    push(out, policy, `metadata.annotations.${key}`, `seccomp profile ${JSON.stringify(value)} is forbidden by Pod Security Admission baseline${pinned(policy)} (use runtime/default, docker/default or localhost/<profile>)`);
+    const text = typeof value === "string" ? value : String(value);
+    if (!relevant || text === "runtime/default" || text === "docker/default" || text.startsWith("localhost/")) continue;
+    push(out, policy, `metadata.annotations.${key}`, `seccomp profile ${JSON.stringify(text)} is forbidden by Pod Security Admission baseline${pinned(policy)} (use runtime/default, docker/default or localhost/<profile>)`);
   }
 }
 
