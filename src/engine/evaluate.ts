@@ -3,7 +3,7 @@ import { withApiDefaults, withoutApiDefaults } from "./api-defaults.js";
 import { diff } from "./patch.js";
 import type { ProviderScope } from "./provider.js";
 import { selectPolicy } from "./select.js";
-import type { EvaluationResult, Operation, Policy, Reason, Violation } from "./types.js";
+import type { ApiDefault, EvaluationResult, Operation, Policy, Reason, Violation } from "./types.js";
 import { locatePod } from "./workload.js";
 
 export interface EvaluateOptions {
@@ -21,6 +21,16 @@ const NO_POLICY: Omit<Violation, "path"> = {
   field: "",
   message: "no policy applies to this namespace, so nothing can admit the Pod",
 };
+
+/** A violation of a value the API server's defaulting put there says so (the input does not show it). */
+function noteApiDefaults(violations: Violation[], assumed: readonly ApiDefault[]): Violation[] {
+  if (assumed.length === 0) return violations;
+  const byPath = new Map(assumed.map((d) => [d.path, d]));
+  return violations.map((v) => {
+    const d = byPath.get(v.path);
+    return d ? { ...v, message: `${v.message} (assumed: ${d.message})` } : v;
+  });
+}
 
 /**
  * Applies PSP to a Pod, or to the pod template of a workload (Deployment, Job, CronJob, ...).
@@ -51,7 +61,7 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
       object,
       patch: [],
       reasons: [],
-      violations: prefixed(rejected.flatMap((o) => o.violations), location.pathPrefix),
+      violations: prefixed(noteApiDefaults(rejected.flatMap((o) => o.violations), assumed), location.pathPrefix),
       warnings: [...new Set(rejected.flatMap((o) => o.warnings))],
       ...apiDefaults,
     };
