@@ -25,6 +25,17 @@ const webPod = {
 
 describe("secure-defaults preview", () => {
   describe("-o json", () => {
+    it("judges a sourceless volume as the API server's emptyDir, lists the default, and patches only the policy's changes", () => {
+      const run = runCli(["preview", "--policies", POLICY, "-o", "json", `${F}/sourceless-volume.yaml`]);
+      assert.equal(run.stderr, "");
+      assert.equal(run.status, 0);
+      const [entry] = JSON.parse(run.stdout);
+      assert.equal(entry.allowed, true);
+      assert.deepEqual(entry.patch, [{ op: "add", path: "/spec/containers/0/securityContext", value: HARDENED }]);
+      assert.deepEqual(entry.object.spec.volumes, [{ name: "scratch" }]);
+      assert.deepEqual(entry.apiDefaults, [{ path: "spec.volumes[0].emptyDir", value: {}, message: 'volume "scratch" has no source: the API server makes it an emptyDir' }]);
+    });
+
     it("prints one element per object with the exact patch, object and reasons", () => {
       const run = runCli(["preview", "--policies", POLICY, "-o", "json", `${F}/pod.yaml`]);
       assert.equal(run.stderr, "");
@@ -42,6 +53,7 @@ describe("secure-defaults preview", () => {
           reasons: HARDENING_REASONS(""),
           violations: [],
           warnings: [],
+          apiDefaults: [],
         },
       ]);
     });
@@ -93,6 +105,7 @@ describe("secure-defaults preview", () => {
           { path: "spec.containers[0].securityContext.privileged", message: 'policy "team" (privileged): Privileged containers are not allowed' },
         ],
         warnings: [],
+        apiDefaults: [],
       });
     });
   });

@@ -26,6 +26,8 @@ describe("engine fixtures", () => {
           if (c.expect.reasons !== undefined) assert.deepEqual(result.reasons, c.expect.reasons);
           if (c.expect.warnings !== undefined) assert.deepEqual(result.warnings, c.expect.warnings);
           if (c.expect.object !== undefined) assert.deepEqual(result.object, c.expect.object);
+          if (c.expect.patch !== undefined) assert.deepEqual(result.patch, c.expect.patch);
+          if (c.expect.apiDefaults !== undefined) assert.deepEqual(result.apiDefaults ?? [], c.expect.apiDefaults);
           if (!c.expect.allowed) {
             assert.deepEqual(result.object, c.input, "a denied object is returned unchanged");
             assert.deepEqual(result.patch, []);

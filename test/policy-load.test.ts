@@ -211,6 +211,29 @@ spec:
   });
 
   describe("SecureDefaultsPolicy", () => {
+    it("podSecurityStandard: a level alone (the newest version), {level, version}, latest; userNamespaces", () => {
+      const doc = (name: string, standard: string, extra = "") =>
+        `apiVersion: secure-defaults.io/v1alpha1\nkind: SecureDefaultsPolicy\nmetadata: {name: ${name}}\nspec:\n  podSecurityStandard: ${standard}\n${extra}  runAsUser: {rule: RunAsAny}\n  seLinux: {rule: RunAsAny}\n  supplementalGroups: {rule: RunAsAny}\n  fsGroup: {rule: RunAsAny}\n`;
+      const text = [
+        doc("level", "baseline"),
+        doc("pinned", "{level: restricted, version: v1.30}", "  userNamespaces: {runAsUser: {rule: MustRunAs, ranges: [{min: 0, max: 0}]}, allowedProcMountTypes: [Default, Unmasked]}\n"),
+        doc("latest", "{level: restricted, version: latest}"),
+        doc("oldest", "{level: baseline, version: v1.0}"),
+        doc("object-without-version", "{level: restricted}"),
+      ].join("---\n");
+      const { policies } = parsePolicies(text, "p.yaml");
+      assert.deepEqual(
+        policies.map((p) => [p.name, p.podSecurityStandard, p.podSecurityStandardVersion, p.userNamespaces]),
+        [
+          ["level", "baseline", undefined, undefined],
+          ["pinned", "restricted", 30, { runAsUser: { rule: "MustRunAs", ranges: [{ min: 0, max: 0 }] }, allowedProcMountTypes: ["Default", "Unmasked"] }],
+          ["latest", "restricted", 37, undefined],
+          ["oldest", "baseline", 0, undefined],
+          ["object-without-version", "restricted", undefined, undefined],
+        ],
+      );
+    });
+
     it("loads bindings, profiles and the Pod Security Standard", () => {
       const { policies, warnings } = parsePolicies(readFileSync(join(FIXTURES, "valid", "multi-document.yaml"), "utf8"), "multi.yaml");
       assert.deepEqual(warnings, []);
@@ -366,11 +389,13 @@ spec:
       assert.deepEqual(p.fsGroup, { rule: "MustRunAs", ranges: [{ min: 1, max: 65535 }] });
       assert.deepEqual(p.seLinux, { rule: "RunAsAny" });
       assert.equal(p.readOnlyRootFilesystem, true);
-      assert.deepEqual(p.volumes, ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
+      assert.deepEqual(p.volumes, ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"]);
       assert.deepEqual([p.hostNetwork, p.hostIPC, p.hostPID, p.hostPorts], [false, false, false, []]);
       assert.deepEqual(p.seccomp, { defaultProfile: "runtime/default", allowedProfiles: ["runtime/default", "localhost/*"] });
       assert.deepEqual(p.appArmor, {});
       assert.deepEqual(p.allowedProcMountTypes, ["Default"]);
+      assert.equal(p.podSecurityStandardVersion, undefined);
+      assert.deepEqual(p.userNamespaces, { runAsUser: { rule: "RunAsAny", ranges: [] }, runAsGroup: { rule: "RunAsAny", ranges: [] } });
     });
 
     it("baseline allows PSA baseline's capabilities and every volume type but hostPath", () => {
@@ -381,7 +406,10 @@ spec:
         "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
       ]);
       assert.deepEqual(p.requiredDropCapabilities, []);
-      assert.equal(p.volumes.length, 28);
+      assert.equal(p.volumes.length, 29);
+      assert.ok(p.volumes.includes("image"));
+      assert.deepEqual(p.allowedProcMountTypes, ["Default"]);
+      assert.deepEqual(p.userNamespaces, { allowedProcMountTypes: ["Default", "Unmasked"] });
       assert.ok(!p.volumes.includes("hostPath") && !p.volumes.includes("*"));
       assert.deepEqual([p.privileged, p.hostNetwork, p.hostIPC, p.hostPID, p.hostPorts], [false, false, false, false, []]);
       assert.deepEqual(p.runAsUser, { rule: "RunAsAny", ranges: [] });

@@ -63,6 +63,18 @@ describe("server: POST /preview", () => {
     assert.deepEqual(entry, previewEntry(object, "strict-ns", evaluate(object, [STRICT], { operation: "CREATE" })), "the same element as the CLI's");
   });
 
+  it("judges a manifest with the API server's defaults, lists them, and never patches them (issue 10)", async () => {
+    const object = pod("scratch", "strict-ns", { hostNetwork: false, volumes: [{ name: "scratch" }] });
+    const res = await request(express).post("/preview").send({ object }).expect(200);
+    const { response, ...entry } = res.body;
+    assert.equal(entry.allowed, true, JSON.stringify(entry.violations));
+    assert.deepEqual(entry.apiDefaults, [{ path: "spec.volumes[0].emptyDir", value: {}, message: 'volume "scratch" has no source: the API server makes it an emptyDir' }]);
+    assert.deepEqual(entry.object.spec.volumes, [{ name: "scratch" }], "the printed object is the input as written plus the policy's changes");
+    assert.deepEqual(entry.patch.filter((op: { path: string }) => op.path.startsWith("/spec/volumes")), []);
+    assert.deepEqual(applyJsonPatch(object, entry.patch), entry.object);
+    assert.equal(response.allowed, true);
+  });
+
   it("uses the given namespace over the object's, and the given operation", async () => {
     const object = pod("web", "strict-ns");
     const lenient = await request(express).post("/preview").send({ object, namespace: "lenient-ns" }).expect(200);

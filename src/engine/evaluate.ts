@@ -1,10 +1,11 @@
 // The engine's entry point: (object, candidate policies, operation) → result with patch and reasons.
+import { withApiDefaults, withoutApiDefaults } from "./api-defaults.js";
 import { checkFieldTypes } from "./field-types.js";
 import { checkLimits } from "./limits.js";
 import { diff } from "./patch.js";
 import type { ProviderScope } from "./provider.js";
 import { selectPolicy } from "./select.js";
-import type { EvaluationResult, Operation, Policy, Reason, Violation } from "./types.js";
+import type { ApiDefault, EvaluationResult, Operation, Policy, Reason, Violation } from "./types.js";
 import { VOLUME_SOURCE_KEYS } from "./volumes.js";
 import { locatePod } from "./workload.js";
 
@@ -26,6 +27,16 @@ const NO_POLICY: Omit<Violation, "path"> = {
   field: "",
   message: "no policy applies to this namespace, so nothing can admit the Pod",
 };
+
+/** A violation of a value the API server's defaulting put there says so (the input does not show it). */
+function noteApiDefaults(violations: Violation[], assumed: readonly ApiDefault[]): Violation[] {
+  if (assumed.length === 0) return violations;
+  const byPath = new Map(assumed.map((d) => [d.path, d]));
+  return violations.map((v) => {
+    const d = byPath.get(v.path);
+    return d ? { ...v, message: `${v.message} (assumed: ${d.message})` } : v;
+  });
+}
 
 /**
  * Applies PSP to a Pod, or to the pod template of a workload (Deployment, Job, CronJob, ...).
@@ -49,7 +60,10 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
   }
   const scope: ProviderScope = options.ephemeralContainers ? { ephemeralContainers: new Set(options.ephemeralContainers) } : {};
   const mayMutate = options.operation === "CREATE" || scope.ephemeralContainers !== undefined;
-  const { chosen, rejected } = selectPolicy(location.pod, candidates, mayMutate, scope);
+  // Judged as the API server's defaulting leaves the Pod; the defaults are taken out of the output again.
+  const { pod, assumed } = withApiDefaults(location.pod);
+  const apiDefaults = assumed.length ? { apiDefaults: prefixed(assumed, location.pathPrefix) } : {};
+  const { chosen, rejected } = selectPolicy(pod, candidates, mayMutate, scope);
 
   if (!chosen) {
     return {
@@ -57,11 +71,12 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
       object,
       patch: [],
       reasons: [],
-      violations: prefixed(rejected.flatMap((o) => o.violations), location.pathPrefix),
+      violations: prefixed(noteApiDefaults(rejected.flatMap((o) => o.violations), assumed), location.pathPrefix),
       warnings: [...new Set(rejected.flatMap((o) => o.warnings))],
+      ...apiDefaults,
     };
   }
-  const result = chosen.mutated ? location.writeBack(object, chosen.pod) : object;
+  const result = chosen.mutated ? location.writeBack(object, assumed.length ? withoutApiDefaults(chosen.pod, assumed, location.pod) : chosen.pod) : object;
   const reasons: Reason[] = prefixed(chosen.reasons, location.pathPrefix);
   return {
     allowed: true,
@@ -71,5 +86,6 @@ export function evaluate(object: unknown, candidates: readonly Policy[], options
     reasons,
     violations: [],
     warnings: chosen.warnings,
+    ...apiDefaults,
   };
 }

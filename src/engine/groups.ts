@@ -3,9 +3,11 @@
 import { formatRanges, inRanges } from "./ranges.js";
 import { effective, isUnset, podContext, setContainerField, setPodField } from "./security-context.js";
 import type { ContainerStep, Findings, GroupStrategy, Pod, PodStep, Policy } from "./types.js";
+import { runAsGroupInForce } from "./user-namespaces.js";
 import { inheritedNote } from "./users-inherited.js";
 
-type GroupField = "fsGroup" | "supplementalGroups" | "runAsGroup";
+/** The policy field a group strategy comes from, e.g. `fsGroup` or `userNamespaces.runAsGroup`. */
+type GroupField = string;
 
 /** MustRunAs generates the first range's min; MayRunAs and RunAsAny generate nothing. */
 function generated(strategy: GroupStrategy): number | undefined {
@@ -74,13 +76,14 @@ export const defaultFsGroup: PodStep = (pod, policy, out) => {
 
 export const defaultRunAsGroup: ContainerStep = (view, pod, policy, out) => {
   if (effective(view, pod, "runAsGroup") !== undefined) return;
-  const gid = generated(policy.runAsGroup);
+  const { strategy, field } = runAsGroupInForce(pod, policy);
+  const gid = generated(strategy);
   if (gid === undefined) return;
   setContainerField(view, "runAsGroup", gid);
   out.reasons.push({
     path: `${view.path}.securityContext.runAsGroup`,
-    field: "runAsGroup.rule",
-    message: `set runAsGroup to ${gid} (runAsGroup rule MustRunAs, the first range's min)`,
+    field: `${field}.rule`,
+    message: `set runAsGroup to ${gid} (${field} rule MustRunAs, the first range's min)`,
   });
 };
 
@@ -99,5 +102,6 @@ export const checkRunAsGroup: ContainerStep = (view, pod, policy, out) => {
   const gid = effective(view, pod, "runAsGroup");
   const groups = gid === undefined ? [] : [gid];
   const path = `${view.path}.securityContext.runAsGroup`;
-  validateGroups(policy.runAsGroup, groups, "runAsGroup", path, inheritedNote(view, pod, "runAsGroup"), policy, out);
+  const { strategy, field } = runAsGroupInForce(pod, policy);
+  validateGroups(strategy, groups, field, path, inheritedNote(view, pod, "runAsGroup"), policy, out);
 };

@@ -1,27 +1,46 @@
 // SecureDefaultsPolicy extension `podSecurityStandard` (not PSP): the Pod Security Admission (PSA)
-// checks that PSP fields cannot express, so that what the policy admits also passes PSA at that
-// level. Rules follow the PSA check definitions (k8s.io/pod-security-admission, policy/check_*.go):
-//   baseline and restricted: hostProbesAndHostLifecycle, windowsHostProcess, seLinuxOptions,
-//                            appArmorProfile (no Unconfined, in fields or annotations)
-//   restricted only:         runAsNonRoot (defaulted to true on containers, then checked),
-//                            runAsUser (not 0, at the pod level too, even when containers override it)
-// Everything else in the standards maps onto PSP fields (hostNetwork, volumes, capabilities, seccomp...).
+// checks that PSP fields cannot express, so that what the policy admits also passes PSA at that level
+// and version. Rules follow the PSA check definitions (k8s.io/pod-security-admission, policy/check_*.go);
+// what changed at which version is in psa-versions.ts:
+//   baseline and restricted: hostProbesAndHostLifecycle (v1.34+), windowsHostProcess, seLinuxOptions
+//                            (container_engine_t from v1.31), appArmorProfile (no Unconfined, in fields
+//                            or annotations), sysctls (PSA's safe list of the version), procMount (only
+//                            Default; at baseline v1.35+ anything in a user namespace), seccomp
+//                            annotations (before v1.19, when PSA read them instead of the fields)
+//   restricted only:         runAsNonRoot (defaulted to true on containers, then checked), runAsUser
+//                            (not 0, v1.23+, at the pod level too), both skipped for a Pod in a user
+//                            namespace from v1.35; before v1.25 no Windows Pod passes (PSA then required
+//                            Linux-only fields the API server refuses on Windows Pods)
+// Where a PSP field of the same policy already refuses the same value, the check here stays quiet
+// (one violation per problem). Everything else in the standards maps onto PSP fields (hostNetwork,
+// volumes, capabilities, seccomp fields...).
 import type { Probe } from "kubernetes-types/core/v1.js";
 import { APPARMOR_CONTAINER_ANNOTATION_PREFIX, UNCONFINED } from "./profiles.js";
+import { allowedSELinuxTypes, formatPsaVersion, NEWEST_PSA_MINOR, PSA_SINCE, safeSysctls, type PsaVersion } from "./psa-versions.js";
 import { effective, setContainerField } from "./security-context.js";
+import { sysctlAllowed } from "./sysctls.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, SELinuxOptions } from "./types.js";
+import { inUserNamespace, procMountTypesInForce, refusesRootUid, runAsUserInForce } from "./user-namespaces.js";
+import { isWindowsPod } from "./windows.js";
 
 const FIELD = "podSecurityStandard";
 
-/** SELinux types PSA baseline allows (v1.31+), besides empty. */
-export const ALLOWED_SELINUX_TYPES: readonly string[] = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+export function standardVersion(policy: Policy): PsaVersion {
+  return policy.podSecurityStandardVersion ?? NEWEST_PSA_MINOR;
+}
 
 /**
- * PSA relaxes runAsNonRoot (and runAsUser) for Pods in a user namespace (`hostUsers: false`), where
- * root in the container is not root on the node.
+ * From v1.35, restricted skips runAsNonRoot and runAsUser for a Pod in a user namespace
+ * (`hostUsers: false`), where root in the container is not root on the node.
  */
-function inUserNamespace(pod: Pod): boolean {
-  return pod.spec?.hostUsers === false;
+function rootChecksRelaxed(pod: Pod, policy: Policy): boolean {
+  return inUserNamespace(pod) && standardVersion(policy) >= PSA_SINCE.userNamespaceRelaxations;
+}
+
+/** ` v1.30` when the policy pins a version below the newest (for messages), else empty. */
+function pinned(policy: Policy): string {
+  const version = standardVersion(policy);
+  return version === NEWEST_PSA_MINOR ? "" : ` ${formatPsaVersion(version)}`;
 }
 
 function push(out: Findings, policy: Policy, path: string, message: string): void {
@@ -31,10 +50,12 @@ function push(out: Findings, policy: Policy, path: string, message: string): voi
 /**
  * restricted: a container whose effective runAsNonRoot is unset gets `runAsNonRoot: true`, even when a
  * non-zero runAsUser is set (PSA requires the explicit field). An explicit false is kept (and rejected).
+ * Skipped for a Pod in a user namespace from v1.35, where restricted no longer requires it.
  */
 export const defaultStandardRunAsNonRoot: ContainerStep = (view, pod, policy, out) => {
-  if (policy.podSecurityStandard !== "restricted" || inUserNamespace(pod)) return;
-  if (effective(view, pod, "runAsNonRoot") !== undefined) return;
+  if (policy.podSecurityStandard !== "restricted" || rootChecksRelaxed(pod, policy)) return;
+  // Not with uid 0: the kubelet would refuse the result, and restricted rejects uid 0 anyway.
+  if (effective(view, pod, "runAsNonRoot") !== undefined || effective(view, pod, "runAsUser") === 0) return;
   setContainerField(view, "runAsNonRoot", true);
   out.reasons.push({
     path: `${view.path}.securityContext.runAsNonRoot`,
@@ -46,12 +67,13 @@ export const defaultStandardRunAsNonRoot: ContainerStep = (view, pod, policy, ou
 function checkSELinux(options: SELinuxOptions | null | undefined, base: string, policy: Policy, out: Findings): void {
   if (!options || typeof options !== "object") return;
   const type = options.type ?? "";
-  if (type !== "" && !ALLOWED_SELINUX_TYPES.includes(type)) {
+  const allowed = allowedSELinuxTypes(standardVersion(policy));
+  if (type !== "" && !allowed.includes(type)) {
     push(
       out,
       policy,
       `${base}.seLinuxOptions.type`,
-      `SELinux type "${type}" is forbidden by Pod Security Admission baseline. Allowed types: ${ALLOWED_SELINUX_TYPES.join(", ")} or empty`,
+      `SELinux type "${type}" is forbidden by Pod Security Admission baseline${pinned(policy)}. Allowed types: ${allowed.join(", ")} or empty`,
     );
   }
   for (const key of ["user", "role"] as const) {
@@ -81,6 +103,46 @@ function checkAppArmorAnnotations(pod: Pod, policy: Policy, out: Findings): void
   }
 }
 
+const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
+
+/** Before v1.19 PSA read seccomp from the alpha annotations: runtime/default, docker/default or localhost/*. */
+function checkSeccompAnnotations(pod: Pod, policy: Policy, out: Findings): void {
+  if (standardVersion(policy) >= PSA_SINCE.seccompFields) return;
+  const annotations = pod.metadata?.annotations ?? {};
+  const names = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c?.name));
+  for (const [key, value] of Object.entries(annotations)) {
+    const relevant = key === SECCOMP_POD_ANNOTATION || (key.startsWith(SECCOMP_CONTAINER_ANNOTATION_PREFIX) && names.has(key.slice(SECCOMP_CONTAINER_ANNOTATION_PREFIX.length)));
+    const text = typeof value === "string" ? value : String(value);
+    if (!relevant || text === "runtime/default" || text === "docker/default" || text.startsWith("localhost/")) continue;
+    push(out, policy, `metadata.annotations.${key}`, `seccomp profile ${JSON.stringify(text)} is forbidden by Pod Security Admission baseline${pinned(policy)} (use runtime/default, docker/default or localhost/<profile>)`);
+  }
+}
+
+/** PSA baseline allows only its safe sysctls, which grew with the versions (where the PSP fields let one through). */
+function checkSysctls(pod: Pod, policy: Policy, out: Findings): void {
+  const sysctls = pod.spec?.securityContext?.sysctls;
+  if (!Array.isArray(sysctls)) return;
+  const safe = safeSysctls(standardVersion(policy));
+  sysctls.forEach((sysctl, i) => {
+    const name = typeof sysctl?.name === "string" ? sysctl.name : "";
+    if (!safe.includes(name) && sysctlAllowed(name, policy)) {
+      push(out, policy, `spec.securityContext.sysctls[${i}].name`, `sysctl ${JSON.stringify(name)} is forbidden by Pod Security Admission baseline${pinned(policy)}. Safe sysctls: ${safe.join(", ")}`);
+    }
+  });
+}
+
+/** Before v1.25 PSA restricted required allowPrivilegeEscalation, capabilities and seccomp on every Pod. */
+function checkWindowsBeforeExemptions(pod: Pod, policy: Policy, out: Findings): void {
+  if (!isWindowsPod(pod) || standardVersion(policy) >= PSA_SINCE.windowsRestrictedExemptions) return;
+  push(
+    out,
+    policy,
+    "spec.os.name",
+    `Pod Security Admission restricted${pinned(policy)} admits no Windows Pod: before v1.25 it requires allowPrivilegeEscalation, capabilities and seccompProfile, which the API server refuses on Windows Pods (pin v1.25 or newer)`,
+  );
+}
+
 export const checkPodStandard: PodStep = (pod, policy, out) => {
   const level = policy.podSecurityStandard;
   if (!level) return;
@@ -89,11 +151,15 @@ export const checkPodStandard: PodStep = (pod, policy, out) => {
   checkSELinux(sc?.seLinuxOptions, "spec.securityContext", policy, out);
   checkAppArmorField(sc?.appArmorProfile, "spec.securityContext", policy, out);
   checkAppArmorAnnotations(pod, policy, out);
-  if (level !== "restricted" || inUserNamespace(pod)) return;
+  checkSeccompAnnotations(pod, policy, out);
+  checkSysctls(pod, policy, out);
+  if (level !== "restricted") return;
+  checkWindowsBeforeExemptions(pod, policy, out);
+  if (rootChecksRelaxed(pod, policy)) return;
   if (sc?.runAsNonRoot === false) {
     push(out, policy, "spec.securityContext.runAsNonRoot", "runAsNonRoot must not be false: Pod Security Admission restricted requires runAsNonRoot: true");
   }
-  if (sc?.runAsUser === 0) {
+  if (sc?.runAsUser === 0 && standardVersion(policy) >= PSA_SINCE.runAsUser) {
     push(out, policy, "spec.securityContext.runAsUser", "runAsUser 0 is forbidden by Pod Security Admission restricted, even when every container sets its own runAsUser");
   }
 };
@@ -117,7 +183,7 @@ function checkHandlerHosts(handler: Pick<Probe, "httpGet" | "tcpSocket"> | null 
 }
 
 function checkRunAsNonRoot(view: ContainerView, pod: Pod, policy: Policy, out: Findings): void {
-  if (inUserNamespace(pod)) return;
+  if (rootChecksRelaxed(pod, policy)) return;
   const own = view.container.securityContext?.runAsNonRoot;
   const path = `${view.path}.securityContext.runAsNonRoot`;
   if (own === false) {
@@ -127,12 +193,34 @@ function checkRunAsNonRoot(view: ContainerView, pod: Pod, policy: Policy, out: F
   }
 }
 
+/** A container's own runAsUser 0, where the policy's runAsUser strategy in force lets it through. */
+function checkContainerRunAsUser(view: ContainerView, pod: Pod, policy: Policy, out: Findings): void {
+  if (rootChecksRelaxed(pod, policy) || standardVersion(policy) < PSA_SINCE.runAsUser) return;
+  if (view.container.securityContext?.runAsUser !== 0 || refusesRootUid(runAsUserInForce(pod, policy).strategy)) return;
+  push(out, policy, `${view.path}.securityContext.runAsUser`, `runAsUser 0 is forbidden by Pod Security Admission restricted${pinned(policy)}`);
+}
+
+/**
+ * procMount other than Default: forbidden, except at baseline v1.35+ in a user namespace. Reported only
+ * where the policy's allowed procMount types in force let the value through.
+ */
+function checkProcMount(view: ContainerView, pod: Pod, policy: Policy, out: Findings): void {
+  const value = view.container.securityContext?.procMount;
+  if (typeof value !== "string" || value === "Default") return;
+  const relaxed = policy.podSecurityStandard === "baseline" && inUserNamespace(pod) && standardVersion(policy) >= PSA_SINCE.userNamespaceRelaxations;
+  if (relaxed || !procMountTypesInForce(pod, policy).strategy.includes(value)) return;
+  const where = policy.podSecurityStandard === "baseline" ? "; from v1.35 any procMount in a user namespace, hostUsers: false" : "";
+  push(out, policy, `${view.path}.securityContext.procMount`, `procMount ${value} is forbidden by Pod Security Admission ${policy.podSecurityStandard}${pinned(policy)} (only Default${where})`);
+}
+
 export const checkContainerStandard: ContainerStep = (view, pod, policy, out) => {
   const level = policy.podSecurityStandard;
   if (!level) return;
   const container = view.container;
-  for (const probe of PROBES) checkHandlerHosts(container[probe], view.path, probe, policy, out);
-  for (const [handler, field] of HANDLERS) checkHandlerHosts(container.lifecycle?.[handler], view.path, field, policy, out);
+  if (standardVersion(policy) >= PSA_SINCE.hostProbes) {
+    for (const probe of PROBES) checkHandlerHosts(container[probe], view.path, probe, policy, out);
+    for (const [handler, field] of HANDLERS) checkHandlerHosts(container.lifecycle?.[handler], view.path, field, policy, out);
+  }
   const sc = container.securityContext;
   if (sc && typeof sc === "object") {
     const base = `${view.path}.securityContext`;
@@ -140,5 +228,9 @@ export const checkContainerStandard: ContainerStep = (view, pod, policy, out) =>
     checkSELinux(sc.seLinuxOptions, base, policy, out);
     checkAppArmorField(sc.appArmorProfile, base, policy, out);
   }
-  if (level === "restricted") checkRunAsNonRoot(view, pod, policy, out);
+  checkProcMount(view, pod, policy, out);
+  if (level === "restricted") {
+    checkRunAsNonRoot(view, pod, policy, out);
+    checkContainerRunAsUser(view, pod, policy, out);
+  }
 };

@@ -23,6 +23,7 @@ import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaul
 import { checkContainerSeLinux, checkPodSeLinux, defaultContainerSeLinux, defaultPodSeLinux } from "./selinux.js";
 import { checkSysctls } from "./sysctls.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, Reason, Violation } from "./types.js";
+import { checkRootWithRunAsNonRoot } from "./user-namespaces.js";
 import { checkRunAsUser, defaultRunAsNonRoot, defaultRunAsUser } from "./users.js";
 import { checkVolumes } from "./volumes.js";
 import { checkWindowsContainerFields, checkWindowsPodFields, isWindowsPod, WINDOWS_WARNING } from "./windows.js";
@@ -68,6 +69,7 @@ const POD_CHECKS: readonly PodStep[] = [
 /** PSP ValidatePod, per container. */
 const CONTAINER_CHECKS: readonly ContainerStep[] = [
   checkRunAsUser,
+  checkRootWithRunAsNonRoot,
   checkRunAsGroup,
   checkContainerSeLinux,
   checkAppArmor,
@@ -105,6 +107,7 @@ const LINUX_ONLY: ReadonlySet<PodStep | ContainerStep> = new Set<PodStep | Conta
   checkPodSeccomp,
   checkPodSeLinux,
   checkRunAsUser,
+  checkRootWithRunAsNonRoot,
   checkRunAsGroup,
   checkContainerSeLinux,
   checkAppArmor,

@@ -1,6 +1,6 @@
 // Sysctls (psp-semantics 6): per pod sysctl, first match wins: forbiddenSysctls → rejected; the
 // kubelet's safe set → allowed; allowedUnsafeSysctls → allowed; anything else → rejected.
-import type { PodStep } from "./types.js";
+import type { PodStep, Policy } from "./types.js";
 
 /** The kubelet's safe sysctls as of Kubernetes 1.22–1.24 (the last PSP releases). */
 export const SAFE_SYSCTLS: ReadonlySet<string> = new Set([
@@ -14,6 +14,12 @@ export const SAFE_SYSCTLS: ReadonlySet<string> = new Set([
 /** A pattern is an exact name, or a prefix when it ends in `*` (`*` alone matches everything). */
 export function sysctlMatches(name: string, pattern: string): boolean {
   return pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+}
+
+/** Whether the policy's sysctl fields let a sysctl through (the rule of checkSysctls). */
+export function sysctlAllowed(name: string, policy: Policy): boolean {
+  if (policy.forbiddenSysctls.some((p) => sysctlMatches(name, p))) return false;
+  return SAFE_SYSCTLS.has(name) || policy.allowedUnsafeSysctls.some((p) => sysctlMatches(name, p));
 }
 
 export const checkSysctls: PodStep = (pod, policy, out) => {

@@ -5,6 +5,14 @@ import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 
 export type { Pod, Container, EphemeralContainer, SELinuxOptions, LabelSelector };
 
+/** One default the API server would fill in (api-defaults.ts), at a v1 field path of the object. */
+export interface ApiDefault {
+  /** e.g. `spec.volumes[0].emptyDir` */
+  path: string;
+  value: unknown;
+  message: string;
+}
+
 /** An inclusive id range, as PSP's `IDRange` / `HostPortRange`. */
 export interface IdRange {
   min: number;
@@ -91,6 +99,23 @@ export interface Policy {
    * fields cannot express, so that what the policy admits passes Pod Security Admission at that level.
    */
   podSecurityStandard?: "baseline" | "restricted";
+  /**
+   * The PSA policy version the standard is judged at, as the minor of `v1.<minor>` (psa-versions.ts);
+   * undefined = the newest implemented (a level alone, or `latest`).
+   */
+  podSecurityStandardVersion?: number;
+  /**
+   * SecureDefaultsPolicy extension (not PSP): what differs for a Pod in a user namespace
+   * (`spec.hostUsers: false`), where uid 0 in the container maps to an unprivileged uid on the node.
+   * Each strategy set here replaces the policy's own for such a Pod; unset keeps the policy's.
+   */
+  userNamespaces?: UserNamespaceStrategy;
+}
+
+export interface UserNamespaceStrategy {
+  runAsUser?: UserStrategy;
+  runAsGroup?: GroupStrategy;
+  allowedProcMountTypes?: string[];
 }
 
 /** One change the engine made, and the policy field that caused it. */
@@ -133,6 +158,11 @@ export interface EvaluationResult {
   reasons: Reason[];
   violations: Violation[];
   warnings: string[];
+  /**
+   * The API server's defaults the Pod was judged with (api-defaults.ts), when the input lacked any:
+   * never part of `patch` or `object`. Absent when there were none (always on /mutate).
+   */
+  apiDefaults?: ApiDefault[];
 }
 
 export type ContainerListName = "initContainers" | "containers" | "ephemeralContainers";

@@ -41,6 +41,8 @@ const VOLUME_TYPES: readonly (readonly [string, string])[] = [
   ["scaleIO", "scaleIO"],
   ["csi", "csi"],
   ["ephemeral", "ephemeral"],
+  // Not PSP: the image volume (KEP-4639, Kubernetes 1.31+), an OCI image mounted read-only.
+  ["image", "image"],
 ];
 
 /** The v1 keys of the volume sources this file knows. */
@@ -53,7 +55,7 @@ function isObject(value: unknown): value is Json {
 interface VolumeType {
   /** The v1 key holding the source, e.g. `cephfs`. */
   key: string;
-  /** The PSP type name, e.g. `cephFS`; undefined for a source PSP never knew (e.g. `image`). */
+  /** The PSP type name, e.g. `cephFS`; undefined for a source neither PSP nor we know. */
   fsType?: string;
 }
 

@@ -1,5 +1,6 @@
 // A validated policy document → the engine's Policy, with PSP v1beta1's defaults filled in.
 // PodSecurityPolicy keeps seccomp and AppArmor in annotations; they are read (and checked) here.
+import { parsePsaVersion } from "../engine/psa-versions.js";
 import type { GroupStrategy, IdRange, Policy, PolicyBinding, ProfileStrategy } from "../engine/types.js";
 import { issue, type IssueLocation, type PathSegment, type PolicyIssue } from "./issues.js";
 import { badProfile, isAppArmorProfile, isSeccompProfile, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
@@ -169,6 +170,14 @@ export function fromSecureDefaultsPolicy(doc: SdpDocument, source: string): Poli
     ...fromSpec(s),
     seccomp: profile(s.seccomp),
     appArmor: profile(s.appArmor),
-    podSecurityStandard: s.podSecurityStandard ?? undefined,
+    podSecurityStandard: s.podSecurityStandard?.level,
+    podSecurityStandardVersion: s.podSecurityStandard?.version ? parsePsaVersion(s.podSecurityStandard.version) : undefined,
+    userNamespaces: s.userNamespaces
+      ? compact({
+          runAsUser: s.userNamespaces.runAsUser ? { rule: s.userNamespaces.runAsUser.rule, ranges: ranges(s.userNamespaces.runAsUser.ranges) } : undefined,
+          runAsGroup: s.userNamespaces.runAsGroup ? group(s.userNamespaces.runAsGroup) : undefined,
+          allowedProcMountTypes: s.userNamespaces.allowedProcMountTypes ? [...s.userNamespaces.allowedProcMountTypes] : undefined,
+        })
+      : undefined,
   });
 }

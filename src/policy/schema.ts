@@ -3,6 +3,7 @@
 // ranges, sysctl syntax, runtime class lists) live next to the fields; rules that relate several
 // spec fields are checked on the spec as a whole. Messages are written for the person editing the file.
 import { z } from "zod";
+import { NEWEST_PSA_MINOR, parsePsaVersion } from "../engine/psa-versions.js";
 
 export const PSP_API_VERSIONS = ["policy/v1beta1", "extensions/v1beta1"] as const;
 export const SDP_API_VERSION = "secure-defaults.io/v1alpha1";
@@ -27,6 +28,7 @@ export const VOLUME_TYPES = [
   "gitRepo",
   "glusterfs",
   "hostPath",
+  "image",
   "iscsi",
   "nfs",
   "persistentVolumeClaim",
@@ -330,6 +332,43 @@ const namespaceSelector = z.strictObject({
     .nullish(),
 });
 
+// ------------------------------------------------------------------------------------------------
+// Pod Security Standard (level, optionally pinned to a PSA version) and user namespaces (issue 10)
+
+/** A PSA policy version as the namespace labels write it: `v1.<minor>` up to the newest, or `latest`. */
+const psaVersion = z.string().superRefine((text, ctx) => {
+  if (parsePsaVersion(text) !== undefined) return;
+  const newest = `v1.${NEWEST_PSA_MINOR}`;
+  const message = /^v1\.(0|[1-9][0-9]*)$/.test(text)
+    ? `unknown Pod Security Admission version ${show(text)}: the newest implemented is ${newest} (or use latest)`
+    : `must be a Pod Security Admission version: v1.<minor> from v1.0 to ${newest} (e.g. v1.30), or latest (got ${show(text)})`;
+  ctx.addIssue({ code: "custom", message });
+});
+
+const podSecurityStandardObject = z.strictObject({ level: oneOf(POD_SECURITY_STANDARDS), version: psaVersion.nullish() });
+
+/** `restricted` (the newest version) or `{level: restricted, version: v1.30}`; both read as the object form. */
+const podSecurityStandard = z.unknown().transform((value, ctx) => {
+  if (value === null || value === undefined) return undefined;
+  const parsed = podSecurityStandardObject.safeParse(typeof value === "string" ? { level: value } : value);
+  if (parsed.success) return parsed.data;
+  const inString = typeof value === "string";
+  for (const problem of parsed.error.issues) {
+    if (problem.code === "invalid_type" && problem.path.length === 0) {
+      ctx.addIssue({ code: "custom", message: `must be a level (baseline or restricted) or a mapping {level, version} (got ${Array.isArray(value) ? "a list" : show(value)})` });
+    } else {
+      ctx.addIssue({ ...problem, path: inString ? [] : problem.path } as z.core.$ZodRawIssue);
+    }
+  }
+  return z.NEVER;
+});
+
+const userNamespaces = z.strictObject({
+  runAsUser: runAsUser.nullish(),
+  runAsGroup: runAsGroup.nullish(),
+  allowedProcMountTypes: z.array(oneOf(PROC_MOUNT_TYPES)).nullish(),
+});
+
 /** SecureDefaultsPolicy: the PSP spec plus binding, profiles and the Pod Security Standard. */
 const sdpSpecShape = {
   ...pspSpecShape,
@@ -339,11 +378,12 @@ const sdpSpecShape = {
   namespaceSelector: namespaceSelector.nullish(),
   seccomp: profileStrategy("seccomp").nullish(),
   appArmor: profileStrategy("AppArmor").nullish(),
-  podSecurityStandard: oneOf(POD_SECURITY_STANDARDS).nullish(),
+  podSecurityStandard: podSecurityStandard.optional(),
+  userNamespaces: userNamespaces.nullish(),
 };
 
 /** The spec fields only a SecureDefaultsPolicy has (for a hint when they appear in a PodSecurityPolicy). */
-export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard"];
+export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces"];
 
 type PspSpecInput = z.infer<z.ZodObject<typeof pspSpecShape>>;
 

@@ -1,5 +1,5 @@
 // One element of `secure-defaults preview -o json` and of POST /preview: a contract, field for field.
-import type { EvaluationResult, PatchOperation, Reason } from "../engine/types.js";
+import type { ApiDefault, EvaluationResult, PatchOperation, Reason } from "../engine/types.js";
 
 export interface PreviewEntry {
   kind: string;
@@ -12,6 +12,8 @@ export interface PreviewEntry {
   reasons: Reason[];
   violations: { path: string; message: string }[];
   warnings: string[];
+  /** The API server's defaults the object was judged with (never in `patch` or `object`); [] when none. */
+  apiDefaults: ApiDefault[];
 }
 
 interface ObjectIdentity {
@@ -42,5 +44,6 @@ export function previewEntry(input: unknown, namespace: string | undefined, resu
     reasons: result.reasons,
     violations: result.violations.map((v) => ({ path: v.path, message: violationMessage(v) })),
     warnings: result.warnings,
+    apiDefaults: result.apiDefaults ?? [],
   };
 }

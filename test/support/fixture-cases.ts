@@ -31,6 +31,10 @@ export interface FixtureCase {
     reasons?: { path: string; field: string; message: string }[];
     violations?: ExpectedViolation[];
     warnings?: string[];
+    /** Exact RFC 6902 operations (e.g. to show that the API server's defaults never become some). */
+    patch?: unknown[];
+    /** The API server's defaults the Pod was judged with ([] = none). */
+    apiDefaults?: { path: string; value: unknown; message: string }[];
   };
 }
 

@@ -71,6 +71,9 @@ export function randomPolicy(r: Random, name: string): Policy {
     },
     appArmor: maybe(r, 0.7) ? {} : { defaultProfile: "runtime/default", allowedProfiles: ["runtime/default", "localhost/*"] },
     podSecurityStandard: maybe(r, 0.2) ? pick(r, ["baseline", "restricted"] as const) : undefined,
+    // Drawn last, so that the draws above (and the seeds' Pods) stay as they were.
+    podSecurityStandardVersion: maybe(r, 0.3) ? pick(r, [0, 18, 24, 30, 34, 35, 37]) : undefined,
+    userNamespaces: maybe(r, 0.3) ? { runAsUser: { rule: "RunAsAny", ranges: [] }, allowedProcMountTypes: ["Default", "Unmasked"] } : undefined,
   };
 }
 
@@ -122,5 +125,8 @@ export function randomPod(r: Random, name: string): Record<string, unknown> {
       pick(r, [{ name: "data", emptyDir: {} }, { name: "data", hostPath: { path: pick(r, ["/var/log", "/etc"]) } }, { name: "data", configMap: { name: "cfg" } }]),
     ];
   }
+  // Drawn last (see randomPolicy): user namespaces, and the volumes the API server defaults or PSP never knew.
+  if (maybe(r, 0.15)) spec.hostUsers = false;
+  if (maybe(r, 0.15)) spec.volumes = [...((spec.volumes as unknown[]) ?? []), pick(r, [{ name: "scratch" }, { name: "models", image: { reference: "registry.example/models:1" } }])];
   return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "generated" }, spec };
 }

@@ -1,13 +1,18 @@
-// An independent, compact evaluator of the Pod Security Standards (PSS) at the latest policy version
-// (v1.37), for checking what the engine admits. It shares nothing with src/: the rules were written from
-// the check definitions of k8s.io/pod-security-admission (policy/check_*.go) and verified against the
-// upstream fixtures. Check IDs, reasons and details follow upstream, so a message reads like PSA's
-// `<reason> (<detail>)`.
+// An independent, compact evaluator of the Pod Security Standards (PSS) at every policy version PSA keeps
+// (v1.0 to v1.37, the newest; `latest` = v1.37), for checking what the engine admits. It shares nothing
+// with src/: the rules were written from the check definitions of k8s.io/pod-security-admission
+// (policy/check_*.go, each a list of implementations by `MinimumVersion`) and verified against the
+// upstream fixtures and unit-test cases. Check IDs, reasons and details follow upstream, so a message
+// reads like PSA's `<reason> (<detail>)`.
 //
-// As PSA does, a check that restricted replaces (capabilities_baseline, seccompProfile_baseline,
-// hostPathVolumes, procMount) runs only at level baseline; at restricted its replacement reports.
-// Seccomp annotations are ignored (PSA reads only the seccompProfile fields since policy 1.19, and
-// current API servers no longer copy the annotations into the fields); AppArmor is checked in both the
+// As PSA's registry does, a restricted check replaces a baseline one from its own first version on
+// (restrictedVolumes → hostPathVolumes from v1.0, seccompProfile_restricted → seccompProfile_baseline
+// from v1.19, capabilities_restricted → capabilities_baseline from v1.22, procMount_restricted →
+// procMount from v1.35); before that, the baseline check runs at restricted too. A check with no
+// implementation at a version (allowPrivilegeEscalation before v1.8, runAsUser before v1.23,
+// hostProbesAndHostLifecycle before v1.34) does not run there.
+// Seccomp is read from the alpha annotations before v1.19 and from the seccompProfile fields from v1.19
+// (current API servers no longer copy the annotations into the fields); AppArmor is checked in both the
 // fields and the `container.apparmor.security.beta.kubernetes.io/*` annotations, as PSA does. By default
 // the Pod is read as the API server has defaulted it before admission (see CheckOptions).
 
@@ -201,9 +206,12 @@ const appArmorProfile: Check = (p) => {
   };
 };
 
-const SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
+function seLinuxOptionsCheck(withEngineType: boolean): Check {
+  const allowed = new Set(["", "container_t", "container_init_t", "container_kvm_t", ...(withEngineType ? ["container_engine_t"] : [])]);
+  return (p) => seLinuxOptions(p, allowed);
+}
 
-const seLinuxOptions: Check = (p) => {
+function seLinuxOptions(p: PodView, SELINUX_TYPES: ReadonlySet<string>): Result | undefined {
   const types: string[] = [];
   let user = false;
   let role = false;
@@ -235,9 +243,9 @@ const seLinuxOptions: Check = (p) => {
   if (user) what.push("user may not be set");
   if (role) what.push("role may not be set");
   return { reason: "seLinuxOptions", detail: `${who.join(" and ")} set forbidden securityContext.seLinuxOptions: ${what.join("; ")}` };
-};
+}
 
-/** procMount other than Default; `relaxed` = the baseline check's user-namespace exemption. */
+/** procMount other than Default; `relaxed` = the baseline check's user-namespace exemption (v1.35+). */
 function procMountCheck(relaxed: boolean): Check {
   return (p) => {
     if (relaxed && p.userNamespace) return undefined;
@@ -257,10 +265,13 @@ function procMountCheck(relaxed: boolean): Check {
 
 const validSeccomp = (profile: Json): boolean => profile.type === "RuntimeDefault" || profile.type === "Localhost";
 
-/** Seccomp profiles that are set must be RuntimeDefault or Localhost; restricted also requires one. */
-function seccompCheck(required: boolean): Check {
+/**
+ * Seccomp profiles that are set must be RuntimeDefault or Localhost (v1.19+); restricted also requires
+ * one, and from v1.25 exempts Windows Pods (`windowsExempt`).
+ */
+function seccompCheck(required: boolean, windowsExempt = required): Check {
   return (p) => {
-    if (required && p.windows) return undefined;
+    if (windowsExempt && p.windows) return undefined;
     const values: string[] = [];
     const podProfile = asObject(p.podSc?.seccompProfile);
     const podBad = podProfile !== undefined && !validSeccomp(podProfile);
@@ -289,27 +300,39 @@ function seccompCheck(required: boolean): Check {
   };
 }
 
-/** The safe sysctls of policy version 1.37. */
-const SAFE_SYSCTLS = new Set([
-  "kernel.shm_rmid_forced",
-  "net.ipv4.ip_local_port_range",
-  "net.ipv4.tcp_syncookies",
-  "net.ipv4.ping_group_range",
-  "net.ipv4.ip_unprivileged_port_start",
-  "net.ipv4.ip_local_reserved_ports", // 1.27
-  "net.ipv4.tcp_keepalive_time", // 1.29
-  "net.ipv4.tcp_fin_timeout",
-  "net.ipv4.tcp_keepalive_intvl",
-  "net.ipv4.tcp_keepalive_probes",
-  "net.ipv4.tcp_rmem", // 1.32
-  "net.ipv4.tcp_wmem",
-  "net.ipv4.tcp_slow_start_after_idle", // 1.37
-  "net.ipv4.tcp_notsent_lowat",
-]);
+/** The safe sysctls, by the policy version that added them (each list adds to the one before). */
+const SYSCTLS_ADDED: Record<number, readonly string[]> = {
+  0: ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"],
+  27: ["net.ipv4.ip_local_reserved_ports"],
+  29: ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"],
+  32: ["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"],
+  37: ["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"],
+};
 
-const sysctls: Check = (p) => {
-  const bad = asList(p.podSc?.sysctls).map((s) => asString(asObject(s)?.name)).filter((name) => !SAFE_SYSCTLS.has(name));
-  return bad.length ? { reason: "forbidden sysctls", detail: bad.join(", ") } : undefined;
+function sysctlsCheck(since: number): Check {
+  const safe = new Set(Object.entries(SYSCTLS_ADDED).filter(([v]) => Number(v) <= since).flatMap(([, names]) => names));
+  return (p) => {
+    const bad = asList(p.podSc?.sysctls).map((s) => asString(asObject(s)?.name)).filter((name) => !safe.has(name));
+    return bad.length ? { reason: "forbidden sysctls", detail: bad.join(", ") } : undefined;
+  };
+}
+
+const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
+
+/** v1.0-v1.18: seccomp from the alpha annotations, runtime/default, docker/default or localhost/*. */
+const seccompAnnotations: Check = (p) => {
+  const annotations = asObject(p.metadata.annotations) ?? {};
+  const valid = (v: string) => v === "runtime/default" || v === "docker/default" || v.startsWith("localhost/");
+  const forbidden: string[] = [];
+  const keys = [SECCOMP_POD_ANNOTATION, ...p.containers.map((c) => SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name)];
+  for (const key of keys) {
+    if (!(key in annotations)) continue;
+    const value = asString(annotations[key]);
+    if (!valid(value)) forbidden.push(`${key}=${JSON.stringify(value)}`);
+  }
+  const list = sortedSet(forbidden);
+  return list.length ? { reason: "seccompProfile", detail: `forbidden ${plural("annotation", "annotations", list.length)} ${list.join(", ")}` } : undefined;
 };
 
 const hostProbesAndHostLifecycle: Check = (p) => {
@@ -362,14 +385,14 @@ const restrictedVolumes: Check = (p) => {
   };
 };
 
-const allowPrivilegeEscalation: Check = (p) => {
-  if (p.windows) return undefined;
+const allowPrivilegeEscalation = (windowsExempt: boolean): Check => (p) => {
+  if (windowsExempt && p.windows) return undefined;
   const bad = p.containers.filter((c) => c.sc?.allowPrivilegeEscalation !== false).map((c) => c.name);
   return bad.length ? { reason: "allowPrivilegeEscalation != false", detail: `${containersPhrase(bad)} must set securityContext.allowPrivilegeEscalation=false` } : undefined;
 };
 
-const capabilitiesRestricted: Check = (p) => {
-  if (p.windows) return undefined;
+const capabilitiesRestricted = (windowsExempt: boolean): Check => (p) => {
+  if (windowsExempt && p.windows) return undefined;
   const missingDrop: string[] = [];
   const adding: string[] = [];
   const caps: string[] = [];
@@ -388,8 +411,9 @@ const capabilitiesRestricted: Check = (p) => {
   return details.length ? { reason: "unrestricted capabilities", detail: details.join("; ") } : undefined;
 };
 
-const runAsNonRoot: Check = (p) => {
-  if (p.userNamespace) return undefined;
+/** `relaxed`: v1.35+, skipped for a Pod in a user namespace. */
+const runAsNonRoot = (relaxed: boolean): Check => (p) => {
+  if (relaxed && p.userNamespace) return undefined;
   const podValue = p.podSc?.runAsNonRoot;
   const explicit: string[] = [];
   const implicit: string[] = [];
@@ -404,8 +428,9 @@ const runAsNonRoot: Check = (p) => {
   return undefined;
 };
 
-const runAsUser: Check = (p) => {
-  if (p.userNamespace) return undefined;
+/** `relaxed`: v1.35+, skipped for a Pod in a user namespace. */
+const runAsUser = (relaxed: boolean): Check => (p) => {
+  if (relaxed && p.userNamespace) return undefined;
   const bad = p.containers.filter((c) => c.sc?.runAsUser === 0).map((c) => c.name);
   const who = setters(p.podSc?.runAsUser === 0, bad);
   return who.length ? { reason: "runAsUser=0", detail: `${who.join(" and ")} must not set runAsUser=0` } : undefined;
@@ -413,39 +438,124 @@ const runAsUser: Check = (p) => {
 
 // ---- registry ---------------------------------------------------------------------------------
 
-/** Baseline checks that apply at both levels. */
-const BASELINE: Record<string, Check> = {
-  windowsHostProcess,
-  hostNamespaces,
-  privileged,
-  hostPorts,
-  appArmorProfile,
-  seLinuxOptions,
-  sysctls,
-  hostProbesAndHostLifecycle,
+/** The newest policy version implemented; `latest` and anything newer evaluate as this one (PSA clamps). */
+export const NEWEST_POLICY_VERSION = 37;
+
+interface VersionedCheck {
+  /** The minor of the first policy version this implementation applies to (`MinimumVersion`). */
+  since: number;
+  run: Check;
+}
+
+interface CheckDefinition {
+  level: PodSecurityLevel;
+  /** Oldest first. Before the first, the check does not exist. */
+  versions: readonly VersionedCheck[];
+  /** Restricted only: the baseline check it replaces, from its first version on. */
+  overrides?: string;
+}
+
+const CHECKS: Record<string, CheckDefinition> = {
+  // baseline
+  hostNamespaces: { level: "baseline", versions: [{ since: 0, run: hostNamespaces }] },
+  privileged: { level: "baseline", versions: [{ since: 0, run: privileged }] },
+  capabilities_baseline: { level: "baseline", versions: [{ since: 0, run: capabilitiesBaseline }] },
+  hostPathVolumes: { level: "baseline", versions: [{ since: 0, run: hostPathVolumes }] },
+  hostPorts: { level: "baseline", versions: [{ since: 0, run: hostPorts }] },
+  appArmorProfile: { level: "baseline", versions: [{ since: 0, run: appArmorProfile }] },
+  seLinuxOptions: {
+    level: "baseline",
+    versions: [
+      { since: 0, run: seLinuxOptionsCheck(false) },
+      { since: 31, run: seLinuxOptionsCheck(true) },
+    ],
+  },
+  procMount: {
+    level: "baseline",
+    versions: [
+      { since: 0, run: procMountCheck(false) },
+      { since: 35, run: procMountCheck(true) },
+    ],
+  },
+  seccompProfile_baseline: {
+    level: "baseline",
+    versions: [
+      { since: 0, run: seccompAnnotations },
+      { since: 19, run: seccompCheck(false) },
+    ],
+  },
+  sysctls: { level: "baseline", versions: [0, 27, 29, 32, 37].map((since) => ({ since, run: sysctlsCheck(since) })) },
+  windowsHostProcess: { level: "baseline", versions: [{ since: 0, run: windowsHostProcess }] },
+  hostProbesAndHostLifecycle: { level: "baseline", versions: [{ since: 34, run: hostProbesAndHostLifecycle }] },
+  // restricted
+  restrictedVolumes: { level: "restricted", versions: [{ since: 0, run: restrictedVolumes }], overrides: "hostPathVolumes" },
+  allowPrivilegeEscalation: {
+    level: "restricted",
+    versions: [
+      { since: 8, run: allowPrivilegeEscalation(false) },
+      { since: 25, run: allowPrivilegeEscalation(true) },
+    ],
+  },
+  runAsNonRoot: {
+    level: "restricted",
+    versions: [
+      { since: 0, run: runAsNonRoot(false) },
+      { since: 35, run: runAsNonRoot(true) },
+    ],
+  },
+  runAsUser: {
+    level: "restricted",
+    versions: [
+      { since: 23, run: runAsUser(false) },
+      { since: 35, run: runAsUser(true) },
+    ],
+  },
+  seccompProfile_restricted: {
+    level: "restricted",
+    versions: [
+      { since: 19, run: seccompCheck(true, false) },
+      { since: 25, run: seccompCheck(true, true) },
+    ],
+    overrides: "seccompProfile_baseline",
+  },
+  capabilities_restricted: {
+    level: "restricted",
+    versions: [
+      { since: 22, run: capabilitiesRestricted(false) },
+      { since: 25, run: capabilitiesRestricted(true) },
+    ],
+    overrides: "capabilities_baseline",
+  },
+  procMount_restricted: { level: "restricted", versions: [{ since: 35, run: procMountCheck(false) }], overrides: "procMount" },
 };
 
-/** Baseline checks that restricted replaces with a stricter one. */
-const BASELINE_ONLY: Record<string, Check> = {
-  capabilities_baseline: capabilitiesBaseline,
-  hostPathVolumes,
-  procMount: procMountCheck(true),
-  seccompProfile_baseline: seccompCheck(false),
-};
+/** `v1.30` → 30, `latest` → the newest; a number is taken as the minor. Versions above the newest clamp to it. */
+export function policyVersion(version: string | number = "latest"): number {
+  if (typeof version === "number") return Math.min(version, NEWEST_POLICY_VERSION);
+  if (version === "latest") return NEWEST_POLICY_VERSION;
+  const match = /^v1\.(\d+)$/.exec(version);
+  if (!match) throw new Error(`not a PSA policy version: ${version}`);
+  return Math.min(Number(match[1]), NEWEST_POLICY_VERSION);
+}
 
-const RESTRICTED: Record<string, Check> = {
-  restrictedVolumes,
-  allowPrivilegeEscalation,
-  runAsNonRoot,
-  runAsUser,
-  seccompProfile_restricted: seccompCheck(true),
-  capabilities_restricted: capabilitiesRestricted,
-  procMount_restricted: procMountCheck(false),
-};
+/** The implementation of a check at a version, if the check exists there. */
+function implementation(id: string, minor: number): Check | undefined {
+  const versions = CHECKS[id]?.versions ?? [];
+  let found: Check | undefined;
+  for (const v of versions) if (v.since <= minor) found = v.run;
+  return found;
+}
 
-/** The check IDs evaluated at a level. */
-export function podSecurityChecks(level: PodSecurityLevel): string[] {
-  return Object.keys({ ...BASELINE, ...(level === "baseline" ? BASELINE_ONLY : RESTRICTED) });
+/** The checks evaluated at a level and version, by ID (PSA's registry, overrides applied). */
+function checksAt(level: PodSecurityLevel, minor: number): [string, Check][] {
+  const active = Object.entries(CHECKS).filter(([id, def]) => (level === "restricted" || def.level === "baseline") && implementation(id, minor));
+  const overridden = new Set(active.filter(([, def]) => level === "restricted" && def.overrides).map(([, def]) => def.overrides as string));
+  return active.filter(([id]) => !overridden.has(id)).map(([id]) => [id, implementation(id, minor) as Check]);
+}
+
+/** The check IDs evaluated at a level (and policy version, default latest). */
+export function podSecurityChecks(level: PodSecurityLevel, version?: string | number): string[] {
+  return checksAt(level, policyVersion(version)).map(([id]) => id);
 }
 
 export interface CheckOptions {
@@ -455,18 +565,28 @@ export interface CheckOptions {
    * containerPort. false evaluates the fields exactly as given (as upstream's unit tests call a check).
    */
   apiDefaults?: boolean;
+  /** The policy version, `v1.<minor>` or `latest` (default), as the namespace label writes it. */
+  version?: string | number;
 }
 
 /** Evaluates a v1 Pod (`{metadata, spec}`) against a Pod Security Standard level; empty = passes. */
 export function checkPodSecurity(pod: unknown, level: PodSecurityLevel, options: CheckOptions = {}): PodSecurityViolation[] {
   const p = view(pod, options.apiDefaults ?? true);
-  const checks = { ...BASELINE, ...(level === "baseline" ? BASELINE_ONLY : RESTRICTED) };
   const out: PodSecurityViolation[] = [];
-  for (const [check, run] of Object.entries(checks)) {
+  for (const [check, run] of checksAt(level, policyVersion(options.version))) {
     const result = run(p);
     if (result) out.push({ check, message: `${result.reason} (${result.detail})` });
   }
   return out;
+}
+
+/** One check at one version, as upstream's unit tests call it (no API defaulting). */
+export function runPodSecurityCheck(id: string, pod: unknown, version?: string | number): { allowed: boolean; reason?: string; detail?: string } {
+  if (!CHECKS[id]) throw new Error(`no check ${id}`);
+  const run = implementation(id, policyVersion(version));
+  if (!run) return { allowed: true }; // not in force at that version
+  const result = run(view(pod, false));
+  return result ? { allowed: false, reason: result.reason, detail: result.detail } : { allowed: true };
 }
 
 /** Where each workload kind keeps its pod template (a Pod is its own). */
