@@ -170,5 +170,13 @@ export function fromSecureDefaultsPolicy(doc: SdpDocument, source: string): Poli
     seccomp: profile(s.seccomp),
     appArmor: profile(s.appArmor),
     podSecurityStandard: s.podSecurityStandard ?? undefined,
+    subjects: s.subjects?.map((subject) =>
+      compact({
+        kind: subject.kind,
+        name: subject.name,
+        namespace: subject.namespace ?? undefined,
+        inNamespaces: subject.inNamespaces ? [...subject.inNamespaces] : undefined,
+      }),
+    ),
   });
 }

@@ -226,7 +226,7 @@ export function createApp(deps: AppDependencies): RequestListener {
     await mutate(req.body, req.url, expressSend(res));
   });
 
-  app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?} or an AdmissionReview'), async (req, res) => {
+  app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?, "userInfo"?} or an AdmissionReview'), async (req, res) => {
     const started = process.hrtime.bigint();
     try {
       const { request, answer } = await preview(req.body, context(timeoutOf(req.url)));
