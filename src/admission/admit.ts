@@ -82,13 +82,13 @@ export function isBookkeepingUpdate(object: unknown, oldObject: unknown): boolea
   return isDeepStrictEqual(strip(object), strip(oldObject));
 }
 
-function refusal(object: unknown, message: string): EvaluationResult {
+function refusal(object: unknown, message: string, path = "metadata.namespace"): EvaluationResult {
   return {
     allowed: false,
     object,
     patch: [],
     reasons: [],
-    violations: [{ policy: "", path: "metadata.namespace", field: "", message }],
+    violations: [{ policy: "", path, field: "", message }],
     warnings: [],
   };
 }
@@ -139,7 +139,10 @@ export function evaluateForRequest(
 ): EvaluationResult {
   const requester = requesterOf(object, options.userInfo);
   const choice = choosePolicies(set.policies, namespace, labels, set.defaultPolicy, requester);
-  if (!choice.ok) return refusal(object, choice.message);
+  if (!choice.ok) {
+    const path = choice.path === "metadata.namespace" ? choice.path : `${locatePod(object).pathPrefix}${choice.path}`;
+    return refusal(object, choice.message, path);
+  }
   return evaluate(object, choice.candidates, { operation: options.operation, ephemeralContainers: options.ephemeralContainers });
 }
 

@@ -20,7 +20,12 @@ export type PolicyChoice =
       /** How the candidates were found: namespace label, bindings (incl. unbound policies), default, or none at all. */
       via: "label" | "bindings" | "default" | "none";
     }
-  | { ok: false; message: string };
+  | {
+      ok: false;
+      message: string;
+      /** The Pod field the denial is about (relative to the Pod): the namespace, or the ServiceAccount. */
+      path: "metadata.namespace" | "spec.serviceAccountName";
+    };
 
 /** A denial lists at most this many policies that are not granted, then "and N more". */
 const NOT_GRANTED_MAX_NAMES = 10;
@@ -32,10 +37,10 @@ function notGranted(policies: readonly Policy[], requester: Requester, namespace
   const names = [...new Set(policies.map((p) => p.name))].sort();
   const shown = names.slice(0, NOT_GRANTED_MAX_NAMES).map((n) => `"${n}"`);
   const more = names.length > shown.length ? ` and ${names.length - shown.length} more` : "";
-  const where = namespace ? ` in namespace "${namespace}"` : "";
   return {
     ok: false,
-    message: `no policy is granted to ${describeRequester(requester, namespace || undefined)}${where}; not granted to them: ${shown.join(", ")}${more}`,
+    path: "spec.serviceAccountName",
+    message: `no policy is granted to ${describeRequester(requester, namespace || undefined)}; policies not granted to them: ${shown.join(", ")}${more}`,
   };
 }
 
@@ -61,6 +66,7 @@ export function choosePolicies(
     if (!policy) {
       return {
         ok: false,
+        path: "metadata.namespace",
         message: `namespace "${namespace}" is labelled ${POLICY_LABEL}=${named}, but no policy named "${named}" is loaded`,
       };
     }
@@ -71,7 +77,7 @@ export function choosePolicies(
   const bound = applying.filter(granted);
   if (bound.length > 0) return { ok: true, candidates: bound, via: "bindings" };
   const fallback = defaultPolicy ? policyByName(policies, defaultPolicy) : undefined;
-  if (defaultPolicy && !fallback) return { ok: false, message: `the default policy "${defaultPolicy}" is not loaded` };
+  if (defaultPolicy && !fallback) return { ok: false, path: "metadata.namespace", message: `the default policy "${defaultPolicy}" is not loaded` };
   if (fallback && granted(fallback)) return { ok: true, candidates: [fallback], via: "default" };
   const refused = fallback ? [...applying, fallback] : applying;
   if (refused.length > 0) return notGranted(refused, requester, namespace);

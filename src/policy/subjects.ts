@@ -118,11 +118,15 @@ export function isGranted(policy: Policy, requester: Requester, namespace?: stri
   return grantsTo(policy, requester.userInfo, namespace);
 }
 
-/** `user "alice" (groups: dev, system:authenticated) nor ServiceAccount "shop/default"`, for denials. */
+/**
+ * Who asked, for denials: `user "alice" (groups: dev, system:authenticated) or ServiceAccount
+ * "shop/default" in namespace "shop"`.
+ */
 export function describeRequester(requester: Requester, namespace?: string): string {
   const { username, groups } = requester.userInfo;
-  const user = `${username ? `user "${username}"` : "the requesting user"} (groups: ${groups.length ? groups.join(", ") : "none"})`;
+  const user = `${username ? `user "${username}"` : "a user with no name"} (groups: ${groups.length ? groups.join(", ") : "none"})`;
   const sa = requester.serviceAccountName;
-  if (sa === undefined) return `${user}; the Pod has no ServiceAccount`;
-  return namespace ? `${user} nor ServiceAccount "${namespace}/${sa}"` : `${user} (ServiceAccount "${sa}" not considered: no namespace)`;
+  if (!namespace) return `${user} (without a namespace the Pod's ServiceAccount is not considered)`;
+  if (sa === undefined) return `${user} in namespace "${namespace}" (the Pod has no ServiceAccount)`;
+  return `${user} or to ServiceAccount "${namespace}/${sa}" in namespace "${namespace}"`;
 }
