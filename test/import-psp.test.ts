@@ -39,7 +39,8 @@ const lines = (r: EvaluationResult) => r.violations.map((v) => `${v.path}: ${vio
 
 /** A policy's meaning: everything but its name, where it came from, its kind and its subjects. */
 function meaning(p: Policy): Partial<Policy> {
-  const { name: _n, source: _s, kind: _k, subjects: _sub, ...rest } = p;
+  const rest: Partial<Policy> = { ...p };
+  for (const key of ["name", "source", "kind", "subjects"] as const) delete rest[key];
   return rest;
 }
 
