@@ -40,7 +40,7 @@ function text(value: unknown): string {
 function previewUserInfo(value: unknown): UserInfo {
   let userInfo: UserInfo | undefined;
   try {
-    userInfo = parseUserInfo(value, '"userInfo"');
+    userInfo = parseUserInfo(value, "userInfo");
   } catch (error) {
     if (error instanceof ReviewError) throw new PreviewInputError(error.message);
     throw error;
