@@ -46,6 +46,9 @@ describe("server: request.userInfo and policy subjects (HTTPS)", () => {
     const admin = await mutate(pod("debug", "shop", { hostNetwork: true }), { username: "kubernetes-admin", groups: ["system:masters", "system:authenticated"] });
     assert.equal(admin.allowed, true);
     assert.deepEqual(admin.auditAnnotations, { policy: "privileged" });
+    const logged = h.logs.find("admission").find((l) => l.name === "debug");
+    assert.equal(logged?.user, "kubernetes-admin", "the log line names who asked (the username only)");
+    assert.equal(logged?.policy, "privileged");
   });
 
   it("a review without userInfo counts as an authenticated user with no other group", async () => {

@@ -171,6 +171,7 @@ export function createApp(deps: AppDependencies): RequestListener {
       resource: request.resource.resource,
       subResource: request.subResource || undefined,
       operation: request.operation,
+      user: request.userInfo?.username || undefined,
       dryRun: request.dryRun || undefined,
     };
   }
