@@ -31,6 +31,19 @@ describe("cli: secure-defaults import", () => {
     }
   });
 
+  it("examples/migration/policies/ is what -o writes for examples/migration/cluster.yaml (the README walkthrough)", () => {
+    const dir = tempDir("sd-import-");
+    try {
+      const run = runCli(["import", "-o", dir, "examples/migration/cluster.yaml"]);
+      assert.equal(run.status, 0);
+      const committed = join(REPO_ROOT, "examples", "migration", "policies");
+      assert.deepEqual(readdirSync(dir).sort(), readdirSync(committed).sort());
+      for (const name of readdirSync(dir)) assert.equal(readFileSync(join(dir, name), "utf8"), readFileSync(join(committed, name), "utf8"), name);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   it('reads JSON from standard input with "-", and writes a PSP nobody is granted with subjects: [] and a comment', () => {
     const psp = {
       apiVersion: "policy/v1beta1",
