@@ -70,6 +70,45 @@ for (const set of readdirSync(join(REPO_ROOT, SETS)).sort()) {
       }
     });
 
+    it("decides as PSP for every identity × namespace × ServiceAccount × object of the set", () => {
+      const identities = [
+        authenticatedUser(),
+        authenticatedUser("alice", ["dev"]),
+        authenticatedUser("log-admin"),
+        authenticatedUser("kubernetes-admin", ["system:masters"]),
+        authenticatedUser("system:serviceaccount:kube-system:replicaset-controller"),
+        authenticatedUser("system:serviceaccount:ingress-nginx:ingress-nginx"),
+        authenticatedUser("system:serviceaccount:monitoring:node-exporter"),
+        { username: "system:anonymous", groups: ["system:unauthenticated"] },
+      ];
+      const namespaces = [...new Set(["default", "kube-system", "ingress-nginx", "monitoring", "logging", ...cases.map((c) => c.namespace)])];
+      const serviceAccounts = ["default", "ingress-nginx", "node-exporter", "fluent-bit", "coredns"];
+      const withServiceAccount = (object: any, name: string) => {
+        const copy = structuredClone(object);
+        (copy.kind === "Pod" ? copy.spec : copy.spec.template.spec).serviceAccountName = name;
+        return copy;
+      };
+      let checked = 0;
+      for (const c of cases) {
+        for (const sa of serviceAccounts) {
+          const object = withServiceAccount(c.object, sa);
+          for (const namespace of namespaces) {
+            for (const userInfo of identities) {
+              const ours = evaluateForRequest(object, namespace, undefined, { policies: imported }, { operation: "CREATE", userInfo });
+              const psp = cluster.decide(object, userInfo, sa, namespace);
+              const what = `${c.description} / sa ${sa} / ns ${namespace} / ${userInfo.username}`;
+              assert.equal(ours.policy, psp.policy, what);
+              assert.deepEqual(ours.patch, psp.patch, what);
+              if (psp.violations[0]?.policy) assert.deepEqual(ours.violations, psp.violations, what);
+              else assert.equal(ours.allowed, psp.allowed, what);
+              checked++;
+            }
+          }
+        }
+      }
+      console.log(`      ${set}: ${checked} decisions compared with PSP's`);
+    });
+
     for (const c of cases) {
       it(`decides as PSP: ${c.description}`, () => {
         const userInfo = authenticatedUser(c.user, c.groups);

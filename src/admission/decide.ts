@@ -4,7 +4,7 @@
 // and the requester are passed in by the caller.
 import type { Policy } from "../engine/types.js";
 import { candidatesFor, policyByName } from "../policy/bindings.js";
-import { AUTHENTICATED_USER, describeRequester, isGranted, type Requester } from "../policy/subjects.js";
+import { AUTHENTICATED_USER, describeRequester, grantChecker, type Requester } from "../policy/subjects.js";
 
 /** Namespace label naming the policy for the namespace's Pods. */
 export const POLICY_LABEL = "secure-defaults.io/policy";
@@ -59,7 +59,7 @@ export function choosePolicies(
   requester: Requester = NO_REQUESTER,
 ): PolicyChoice {
   const ns = namespace || undefined;
-  const granted = (p: Policy) => isGranted(p, requester, ns);
+  const granted = grantChecker(requester, ns);
   const named = labels?.[POLICY_LABEL];
   if (named !== undefined) {
     const policy = policyByName(policies, named);

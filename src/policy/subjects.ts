@@ -112,10 +112,14 @@ export function grantsTo(policy: Policy, user: UserInfo, namespace?: string): bo
  * may use the policy there. Without a namespace the ServiceAccount is unknown, so only the user counts.
  */
 export function isGranted(policy: Policy, requester: Requester, namespace?: string): boolean {
-  if (!policy.subjects) return true;
+  return grantChecker(requester, namespace)(policy);
+}
+
+/** isGranted for one requester and namespace, for many policies (the ServiceAccount identity built once). */
+export function grantChecker(requester: Requester, namespace?: string): (policy: Policy) => boolean {
   const sa = requester.serviceAccountName;
-  if (sa !== undefined && namespace && grantsTo(policy, serviceAccountUserInfo(namespace, sa), namespace)) return true;
-  return grantsTo(policy, requester.userInfo, namespace);
+  const saUser = sa !== undefined && namespace ? serviceAccountUserInfo(namespace, sa) : undefined;
+  return (policy) => !policy.subjects || (saUser !== undefined && grantsTo(policy, saUser, namespace)) || grantsTo(policy, requester.userInfo, namespace);
 }
 
 /**
