@@ -34,6 +34,7 @@ describe("policy subjects", () => {
     it("completes a user as the authenticators do: given groups, ServiceAccount groups, system:authenticated", () => {
       assert.deepEqual(authenticatedUser(), { username: "", groups: ["system:authenticated"] });
       assert.deepEqual(authenticatedUser("alice", ["dev", "system:authenticated"]), { username: "alice", groups: ["dev", "system:authenticated"] });
+      assert.deepEqual(authenticatedUser("system:anonymous"), { username: "system:anonymous", groups: ["system:unauthenticated"] });
       assert.deepEqual(authenticatedUser("system:serviceaccount:kube-system:replicaset-controller"), {
         username: "system:serviceaccount:kube-system:replicaset-controller",
         groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],

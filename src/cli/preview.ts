@@ -29,8 +29,9 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
   --user NAME         the user who creates the objects (default: an authenticated user with no
                       name); policies with subjects are candidates only when granted to this user,
                       one of its groups, or the Pod's ServiceAccount in the namespace
-  --group NAME        a group of that user (repeatable); system:authenticated is always added, and
-                      the ServiceAccount groups for a system:serviceaccount:<ns>:<name> user
+  --group NAME        a group of that user (repeatable); system:authenticated is added (for
+                      system:anonymous: system:unauthenticated), and the ServiceAccount groups
+                      for a system:serviceaccount:<ns>:<name> user
   --operation OP      CREATE (default) or UPDATE (validate only, never patch)
   -o, --output FMT    yaml (default): resulting objects; json: one array of results;
                       patch: one RFC 6902 JSON patch per object, one per line

@@ -18,6 +18,8 @@ export interface Requester {
 }
 
 export const AUTHENTICATED_GROUP = "system:authenticated";
+export const ANONYMOUS_USER = "system:anonymous";
+export const UNAUTHENTICATED_GROUP = "system:unauthenticated";
 export const SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts";
 /** The API server authorizes this group for everything before RBAC is asked (cluster admins). */
 export const MASTERS_GROUP = "system:masters";
@@ -60,8 +62,10 @@ export function serviceAccountUserInfo(namespace: string, name: string): UserInf
  * for a ServiceAccount username, plus `system:authenticated` (every authenticated request has it), in
  * that order and without duplicates. `authenticatedUser()` is the preview's "authenticated user with no
  * other group"; `authenticatedUser("system:serviceaccount:shop:web")` is a request by that ServiceAccount.
+ * `system:anonymous` (an unauthenticated request) gets `system:unauthenticated` instead.
  */
 export function authenticatedUser(username = "", groups: readonly string[] = []): UserInfo {
+  if (username === ANONYMOUS_USER) return { username, groups: [...new Set([...groups, UNAUTHENTICATED_GROUP])] };
   const serviceAccount = parseServiceAccountUsername(username);
   const all = [...groups, ...(serviceAccount ? serviceAccountGroups(serviceAccount.namespace) : []), AUTHENTICATED_GROUP];
   return { username, groups: [...new Set(all)] };
