@@ -5,7 +5,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { evaluate } from "../engine/evaluate.js";
 import type { EvaluationResult, Operation, Policy } from "../engine/types.js";
-import { UnsupportedObjectError } from "../engine/workload.js";
+import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
+import { AUTHENTICATED_USER, podServiceAccount, type Requester, type UserInfo } from "../policy/subjects.js";
 import { choosePolicies, type NamespaceLabels } from "./decide.js";
 import { admissionResponse, allowUnchanged } from "./response.js";
 import type { AdmissionRequest, AdmissionResponse } from "./review.js";
@@ -179,13 +180,13 @@ export function isBookkeepingUpdate(object: unknown, oldObject: unknown): boolea
   return isDeepStrictEqual(strip(object), strip(oldObject));
 }
 
-function refusal(object: unknown, message: string): EvaluationResult {
+function refusal(object: unknown, message: string, path = "metadata.namespace"): EvaluationResult {
   return {
     allowed: false,
     object,
     patch: [],
     reasons: [],
-    violations: [{ policy: "", path: "metadata.namespace", field: "", message }],
+    violations: [{ policy: "", path, field: "", message }],
     warnings: [],
   };
 }
@@ -193,11 +194,22 @@ function refusal(object: unknown, message: string): EvaluationResult {
 export interface NamespaceEvaluation {
   operation: Operation;
   ephemeralContainers?: readonly number[];
+  /**
+   * Who asks (the AdmissionReview's request.userInfo); default: an authenticated user with no other
+   * group. The Pod's ServiceAccount is read from the object (its pod template for a workload).
+   */
+  userInfo?: UserInfo;
+}
+
+/** The requesting user and the ServiceAccount of the object's Pod (or pod template). */
+export function requesterOf(object: unknown, userInfo: UserInfo = AUTHENTICATED_USER): Requester {
+  return { userInfo, serviceAccountName: podServiceAccount(locatePod(object).pod) };
 }
 
 /**
- * Chooses the policies for `namespace` and runs the engine. A namespace label naming a missing policy
- * gives a denial saying so. Throws UnsupportedObjectError for objects the engine cannot handle.
+ * Chooses the policies for `namespace` and the requester, and runs the engine. A namespace label naming a
+ * missing policy, or no policy granted to the requester, gives a denial saying so. Throws
+ * UnsupportedObjectError for objects the engine cannot handle.
  */
 export async function evaluateInNamespace(
   object: unknown,
@@ -205,10 +217,31 @@ export async function evaluateInNamespace(
   ctx: AdmissionContext,
   options: NamespaceEvaluation,
 ): Promise<EvaluationResult> {
+  locatePod(object); // an unsupported object fails before the namespace is looked up
   const labels = namespace ? await ctx.namespaceLabels(namespace) : undefined;
-  const choice = choosePolicies(ctx.policies, namespace, labels, ctx.defaultPolicy);
-  if (!choice.ok) return refusal(object, choice.message);
-  return evaluate(object, choice.candidates, options);
+  return evaluateForRequest(object, namespace, labels, ctx, options);
+}
+
+/**
+ * evaluateInNamespace with the namespace's labels already known (undefined: not known, so only the
+ * policy files decide; namespace "": none, so namespace binding does not narrow the candidates).
+ * The one place that turns (object, namespace, labels, userInfo) into a decision: the webhook, POST
+ * /preview and `secure-defaults preview` all come here.
+ */
+export function evaluateForRequest(
+  object: unknown,
+  namespace: string,
+  labels: NamespaceLabels | undefined,
+  set: { policies: readonly Policy[]; defaultPolicy?: string },
+  options: NamespaceEvaluation,
+): EvaluationResult {
+  const requester = requesterOf(object, options.userInfo);
+  const choice = choosePolicies(set.policies, namespace, labels, set.defaultPolicy, requester);
+  if (!choice.ok) {
+    const path = choice.path === "metadata.namespace" ? choice.path : `${locatePod(object).pathPrefix}${choice.path}`;
+    return refusal(object, choice.message, path);
+  }
+  return evaluate(object, choice.candidates, { operation: options.operation, ephemeralContainers: options.ephemeralContainers });
 }
 
 function describe(request: AdmissionRequest): string {
@@ -253,9 +286,9 @@ export async function admit(request: AdmissionRequest, ctx: AdmissionContext): P
     }
     const changed = changedEphemeralContainers(request.object, request.oldObject);
     if (changed.length === 0) return unchanged();
-    options = { operation: "UPDATE", ephemeralContainers: changed };
+    options = { operation: "UPDATE", ephemeralContainers: changed, userInfo: request.userInfo };
   } else {
-    options = { operation: route === "pod-create" ? "CREATE" : "UPDATE" };
+    options = { operation: route === "pod-create" ? "CREATE" : "UPDATE", userInfo: request.userInfo };
   }
 
   let result: EvaluationResult;

@@ -1,4 +1,4 @@
-// POST /preview: the dry-run patch preview. Input is `{object, namespace?, operation?}` or a whole
+// POST /preview: the dry-run patch preview. Input is `{object, namespace?, operation?, userInfo?}` or a whole
 // AdmissionReview; the answer is one element of `secure-defaults preview -o json` plus the
 // AdmissionResponse /mutate would send for the same request. Nothing is stored or changed.
 import { randomUUID } from "node:crypto";
@@ -6,7 +6,8 @@ import type { EvaluationResult } from "../engine/types.js";
 import { UnsupportedObjectError } from "../engine/workload.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
 import { admit, evaluateInNamespace, type AdmissionContext, type AdmissionOutcome } from "./admit.js";
-import { looksLikeAdmissionReview, parseAdmissionReview, ReviewError, type AdmissionRequest, type AdmissionResponse } from "./review.js";
+import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
+import { looksLikeAdmissionReview, parseAdmissionReview, parseUserInfo, ReviewError, type AdmissionRequest, type AdmissionResponse } from "./review.js";
 
 export interface PreviewAnswer extends PreviewEntry {
   /** The AdmissionResponse /mutate would send for this request (for a workload: its own, unchanged). */
@@ -31,11 +32,29 @@ function text(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-/** Turns `{object, namespace?, operation?}` into the AdmissionRequest the API server would send for it. */
+/**
+ * `userInfo` of a preview body: `{username?, groups?}`, completed as the API server's authenticators do
+ * (`system:authenticated`, and the ServiceAccount groups for a ServiceAccount username), like preview's
+ * `--user` / `--group`. Absent: an authenticated user with no other group.
+ */
+function previewUserInfo(value: unknown): UserInfo {
+  let userInfo: UserInfo | undefined;
+  try {
+    userInfo = parseUserInfo(value, "userInfo");
+  } catch (error) {
+    if (error instanceof ReviewError) throw new PreviewInputError(error.message);
+    throw error;
+  }
+  return userInfo ? authenticatedUser(userInfo.username, userInfo.groups) : authenticatedUser();
+}
+
+/** Turns `{object, namespace?, operation?, userInfo?}` into the AdmissionRequest the API server would send for it. */
 export function requestForObject(body: Json): AdmissionRequest {
-  const allowed = new Set(["object", "namespace", "operation"]);
+  const allowed = new Set(["object", "namespace", "operation", "userInfo"]);
   const unknown = Object.keys(body).filter((k) => !allowed.has(k));
-  if (unknown.length) throw new PreviewInputError(`unknown field(s) ${unknown.map((k) => `"${k}"`).join(", ")}: expected {"object", "namespace"?, "operation"?} or an AdmissionReview`);
+  if (unknown.length) {
+    throw new PreviewInputError(`unknown field(s) ${unknown.map((k) => `"${k}"`).join(", ")}: expected {"object", "namespace"?, "operation"?, "userInfo"?} or an AdmissionReview`);
+  }
   const object = body.object;
   if (!isObject(object)) throw new PreviewInputError(`"object" must be a Kubernetes object (a JSON object with apiVersion and kind)`);
   const kind = text(object.kind);
@@ -56,11 +75,12 @@ export function requestForObject(body: Json): AdmissionRequest {
     operation,
     object,
     dryRun: true,
+    userInfo: previewUserInfo(body.userInfo),
   };
 }
 
 function previewRequest(body: unknown): AdmissionRequest {
-  if (!isObject(body)) throw new PreviewInputError(`the body must be a JSON object: {"object", "namespace"?, "operation"?} or an AdmissionReview`);
+  if (!isObject(body)) throw new PreviewInputError(`the body must be a JSON object: {"object", "namespace"?, "operation"?, "userInfo"?} or an AdmissionReview`);
   if (!looksLikeAdmissionReview(body)) return requestForObject(body);
   try {
     return parseAdmissionReview(body);
@@ -77,7 +97,7 @@ async function entryResult(request: AdmissionRequest, outcome: AdmissionOutcome,
     throw new PreviewInputError(`preview handles CREATE and UPDATE, not ${request.operation}`);
   }
   try {
-    return await evaluateInNamespace(request.object, request.namespace, ctx, { operation: request.operation });
+    return await evaluateInNamespace(request.object, request.namespace, ctx, { operation: request.operation, userInfo: request.userInfo });
   } catch (error) {
     if (error instanceof UnsupportedObjectError) throw new PreviewInputError(`cannot preview this object: ${error.message}`);
     throw error;

@@ -1,6 +1,8 @@
 // AdmissionReview admission.k8s.io/v1 on the wire: parsing and checking a request, wrapping a response.
 // Only the shape is checked here; what to do with the request is decided in admit.ts.
 
+import type { UserInfo } from "../policy/subjects.js";
+
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
 export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
@@ -30,6 +32,8 @@ export interface AdmissionRequest {
   object?: unknown;
   oldObject?: unknown;
   dryRun: boolean;
+  /** request.userInfo (username, groups); undefined when the review has none (hand-written reviews). */
+  userInfo?: UserInfo;
 }
 
 export interface AdmissionStatus {
@@ -101,6 +105,23 @@ function groupVersionResource(value: unknown, kind: GroupVersionKind): GroupVers
   return { group: optionalString(value, "group", "request.resource"), version: optionalString(value, "version", "request.resource"), resource };
 }
 
+/**
+ * `request.userInfo`: `username` a string, `groups` a list of strings (both may be absent); `uid` and
+ * `extra` are not used. Undefined when there is no userInfo at all.
+ */
+export function parseUserInfo(value: unknown, where = "request.userInfo"): UserInfo | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new ReviewError(`${where} must be an object {username, groups}`);
+  const username = optionalString(value, "username", where);
+  const groups = value.groups ?? [];
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === "string")) throw new ReviewError(`${where}.groups must be a list of strings`);
+  return { username, groups: [...groups] };
+}
+
+function withUserInfo(userInfo: UserInfo | undefined): { userInfo?: UserInfo } {
+  return userInfo ? { userInfo } : {};
+}
+
 /** Checks an AdmissionReview v1 body and returns its request, or throws ReviewError. */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
   if (!isObject(body)) throw new ReviewError("the body must be a JSON object: an AdmissionReview");
@@ -135,6 +156,7 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
     object: request.object ?? undefined,
     oldObject: request.oldObject ?? undefined,
     dryRun: dryRun === true,
+    ...withUserInfo(parseUserInfo(request.userInfo)),
   };
 }
 

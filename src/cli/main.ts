@@ -4,6 +4,7 @@
 
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   preview: () => import("./preview.js"),
+  import: () => import("./import.js"),
   serve: () => import("./serve.js"),
   certs: () => import("./certs.js"),
 };
@@ -12,6 +13,7 @@ const USAGE = `Usage: secure-defaults <command> [options]
 
 Commands:
   preview   show what the webhook would do to workload manifests, offline
+  import    convert PodSecurityPolicies and their RBAC bindings into SecureDefaultsPolicies
   serve     run the admission webhook over HTTPS
   certs     write a CA, a serving certificate and a kustomize caBundle patch
 

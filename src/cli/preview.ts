@@ -3,11 +3,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { evaluate } from "../engine/evaluate.js";
+import { evaluateForRequest } from "../admission/admit.js";
 import type { Operation } from "../engine/types.js";
 import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
-import { candidatesFor } from "../policy/bindings.js";
 import { loadPolicies, PolicyLoadError } from "../policy/load.js";
+import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
 import { InputError, readObjects, type SourcedObject } from "../preview/read-objects.js";
 
@@ -16,6 +16,7 @@ export const EXIT_DENIED = 1;
 export const EXIT_BAD_INPUT = 2;
 
 const USAGE = `Usage: secure-defaults preview --policies PATH [--policies PATH ...] [--namespace NS]
+                               [--user NAME] [--group NAME ...]
                                [--operation CREATE|UPDATE] [-o yaml|json|patch] FILE...
 
 Shows what the webhook would do to Pods and workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet,
@@ -25,6 +26,12 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
   --policies PATH     policy file or folder (repeatable, required)
   --namespace NS      namespace to choose policies for (default: each object's metadata.namespace;
                       with neither, every loaded policy is a candidate)
+  --user NAME         the user who creates the objects (default: an authenticated user with no
+                      name); policies with subjects are candidates only when granted to this user,
+                      one of its groups, or the Pod's ServiceAccount in the namespace
+  --group NAME        a group of that user (repeatable); system:authenticated is added (for
+                      system:anonymous: system:unauthenticated), and the ServiceAccount groups
+                      for a system:serviceaccount:<ns>:<name> user
   --operation OP      CREATE (default) or UPDATE (validate only, never patch)
   -o, --output FMT    yaml (default): resulting objects; json: one array of results;
                       patch: one RFC 6902 JSON patch per object, one per line
@@ -37,6 +44,7 @@ type Output = "yaml" | "json" | "patch";
 interface PreviewOptions {
   policies: string[];
   namespace?: string;
+  userInfo: UserInfo;
   operation: Operation;
   output: Output;
   files: string[];
@@ -52,6 +60,8 @@ function parseOptions(argv: string[]): PreviewOptions | "help" {
     options: {
       policies: { type: "string", multiple: true },
       namespace: { type: "string" },
+      user: { type: "string" },
+      group: { type: "string", multiple: true },
       operation: { type: "string", default: "CREATE" },
       output: { type: "string", short: "o", default: "yaml" },
       help: { type: "boolean", short: "h" },
@@ -66,9 +76,12 @@ function parseOptions(argv: string[]): PreviewOptions | "help" {
     throw new UsageError(`-o must be yaml, json or patch, not "${values.output}"`);
   }
   if (positionals.length === 0) throw new UsageError('no input: give one or more FILEs, or "-" for standard input');
+  if (values.user === "") throw new UsageError("--user must not be empty");
+  if (values.group?.includes("")) throw new UsageError("--group must not be empty");
   return {
     policies: values.policies,
     namespace: values.namespace,
+    userInfo: authenticatedUser(values.user, values.group),
     operation: values.operation,
     output: values.output as Output,
     files: positionals,
@@ -129,13 +142,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     const { policies } = loadPolicies(options.policies);
     const objects = options.files.flatMap(readInput);
-    const operation = options.operation;
+    const { operation, userInfo } = options;
     const explicitNamespace = options.namespace;
     entries = objects.map(({ source, object }) => {
       const namespace = explicitNamespace ?? namespaceOf(object);
       let result;
       try {
-        result = evaluate(object, candidatesFor(policies, namespace), { operation });
+        result = evaluateForRequest(object, namespace ?? "", undefined, { policies }, { operation, userInfo });
       } catch (error) {
         // The engine's limits and field-type checks (issue 14): named with the file and document.
         if (error instanceof UnsupportedObjectError) throw new InputError(source, error.message);

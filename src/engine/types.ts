@@ -58,6 +58,20 @@ export interface PolicyBinding {
 }
 
 /**
+ * Who may use a policy (SecureDefaultsPolicy `spec.subjects`, RBAC's subject shape): a user, a group or a
+ * ServiceAccount, optionally only for Pods in some namespaces (as a RoleBinding grants `use` only in its
+ * own namespace). The engine never reads it; the admission layer chooses candidates with it.
+ */
+export interface PolicySubject {
+  kind: "User" | "Group" | "ServiceAccount";
+  name: string;
+  /** The ServiceAccount's namespace (ServiceAccount subjects only). */
+  namespace?: string;
+  /** Only for Pods in these namespaces; absent = every namespace (as a ClusterRoleBinding). */
+  inNamespaces?: string[];
+}
+
+/**
  * A validated policy with every default filled in: the engine never sees `undefined` where PSP had a
  * default. Field names and meanings are PSP's `policy/v1beta1` spec.
  */
@@ -67,6 +81,8 @@ export interface Policy {
   source: string;
   kind: "PodSecurityPolicy" | "SecureDefaultsPolicy";
   binding?: PolicyBinding;
+  /** Who may use the policy; absent = everyone, `[]` = no one (a PSP that no binding granted). */
+  subjects?: PolicySubject[];
 
   privileged: boolean;
   defaultAddCapabilities: string[];

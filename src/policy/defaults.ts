@@ -179,5 +179,13 @@ export function fromSecureDefaultsPolicy(doc: SdpDocument, source: string): Poli
           allowedProcMountTypes: s.userNamespaces.allowedProcMountTypes ? [...s.userNamespaces.allowedProcMountTypes] : undefined,
         })
       : undefined,
+    subjects: s.subjects?.map((subject) =>
+      compact({
+        kind: subject.kind,
+        name: subject.name,
+        namespace: subject.namespace ?? undefined,
+        inNamespaces: subject.inNamespaces ? [...subject.inNamespaces] : undefined,
+      }),
+    ),
   });
 }

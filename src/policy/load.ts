@@ -64,7 +64,13 @@ function checkKind(doc: Record<string, unknown>, at: IssueLocation, out: Parsed)
 
 function sdpOnlyHint(path: readonly (string | number)[], key: string): string | undefined {
   return path.length === 1 && path[0] === "spec" && SDP_ONLY_FIELDS.includes(key)
-    ? `only a SecureDefaultsPolicy (${SDP_API_VERSION}) has it${key === "seccomp" || key === "appArmor" ? "; a PodSecurityPolicy uses annotations" : ""}`
+    ? `only a SecureDefaultsPolicy (${SDP_API_VERSION}) has it${
+        key === "seccomp" || key === "appArmor"
+          ? "; a PodSecurityPolicy uses annotations"
+          : key === "subjects"
+            ? "; a PodSecurityPolicy is granted through RBAC: convert it with `secure-defaults import`"
+            : ""
+      }`
     : undefined;
 }
 

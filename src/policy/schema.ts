@@ -369,6 +369,49 @@ const userNamespaces = z.strictObject({
   allowedProcMountTypes: z.array(oneOf(PROC_MOUNT_TYPES)).nullish(),
 });
 
+// Subjects: who may use a SecureDefaultsPolicy (issue 9), in RBAC's subject shape
+
+export const SUBJECT_KINDS = ["User", "Group", "ServiceAccount"] as const;
+export const RBAC_API_GROUP = "rbac.authorization.k8s.io";
+
+const namespaceName = checkedString((n) => (n.length <= 63 && DNS_LABEL.test(n) ? undefined : `must be a namespace name (a lowercase RFC 1123 label) (got ${show(n)})`));
+
+/**
+ * One subject. As in an RBAC binding: `apiGroup` may be given (rbac.authorization.k8s.io for User and
+ * Group, "" for ServiceAccount), a ServiceAccount needs its namespace, a User or Group has none.
+ * `inNamespaces` limits the grant to Pods in those namespaces, as a RoleBinding does.
+ */
+const subject = z
+  .strictObject({
+    kind: oneOf(SUBJECT_KINDS, "subject kind"),
+    apiGroup: z.string().nullish(),
+    name: nonEmpty,
+    namespace: z.string().nullish(),
+    inNamespaces: z.array(namespaceName).nullish(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.kind === "ServiceAccount") {
+      if (!s.namespace) ctx.addIssue({ code: "custom", path: ["namespace"], message: "is required for a ServiceAccount (the namespace it lives in)" });
+      else if (!(s.namespace.length <= 63 && DNS_LABEL.test(s.namespace))) {
+        ctx.addIssue({ code: "custom", path: ["namespace"], message: `must be a namespace name (a lowercase RFC 1123 label) (got ${show(s.namespace)})` });
+      }
+      if (!isDnsSubdomain(s.name)) {
+        ctx.addIssue({ code: "custom", path: ["name"], message: `a ServiceAccount name must be a lowercase RFC 1123 subdomain (got ${show(s.name)})` });
+      }
+      if (s.apiGroup) ctx.addIssue({ code: "custom", path: ["apiGroup"], message: `must be empty for a ServiceAccount (got ${show(s.apiGroup)})` });
+    } else {
+      if (s.namespace) {
+        ctx.addIssue({ code: "custom", path: ["namespace"], message: `a ${s.kind} has no namespace; to limit where it may use the policy, use inNamespaces` });
+      }
+      if (s.apiGroup && s.apiGroup !== RBAC_API_GROUP) {
+        ctx.addIssue({ code: "custom", path: ["apiGroup"], message: `must be ${RBAC_API_GROUP} for a ${s.kind} (got ${show(s.apiGroup)})` });
+      }
+    }
+    if (s.inNamespaces && s.inNamespaces.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["inNamespaces"], message: "must not be empty (leave it out to grant in every namespace)" });
+    }
+  });
+
 /** SecureDefaultsPolicy: the PSP spec plus binding, profiles and the Pod Security Standard. */
 const sdpSpecShape = {
   ...pspSpecShape,
@@ -380,10 +423,12 @@ const sdpSpecShape = {
   appArmor: profileStrategy("AppArmor").nullish(),
   podSecurityStandard: podSecurityStandard.optional(),
   userNamespaces: userNamespaces.nullish(),
+  /** Absent: everyone may use the policy; `[]`: no one. */
+  subjects: z.array(subject).nullish(),
 };
 
 /** The spec fields only a SecureDefaultsPolicy has (for a hint when they appear in a PodSecurityPolicy). */
-export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces"];
+export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces", "subjects"];
 
 type PspSpecInput = z.infer<z.ZodObject<typeof pspSpecShape>>;
 

@@ -61,5 +61,8 @@ export function policyWarnings(policy: Policy, at: IssueLocation, profilePaths: 
   if (binding && !binding.namespaceSelector && binding.namespaces?.length === 0) {
     out(["spec", "namespaces"], "is empty and there is no namespaceSelector, so the policy applies to no namespace");
   }
+  if (policy.subjects?.length === 0) {
+    out(["spec", "subjects"], "is empty, so no one may use the policy (leave subjects out to let everyone use it)");
+  }
   return warnings;
 }

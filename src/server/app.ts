@@ -188,6 +188,7 @@ export function createApp(deps: AppDependencies): RequestListener {
       resource: request.resource.resource,
       subResource: request.subResource || undefined,
       operation: request.operation,
+      user: request.userInfo?.username || undefined,
       dryRun: request.dryRun || undefined,
     };
   }
@@ -247,7 +248,7 @@ export function createApp(deps: AppDependencies): RequestListener {
     await mutate(req.body, req.url, expressSend(res));
   });
 
-  app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?} or an AdmissionReview'), async (req, res) => {
+  app.post("/preview", parseJson, requireBody('{"object", "namespace"?, "operation"?, "userInfo"?} or an AdmissionReview'), async (req, res) => {
     const started = process.hrtime.bigint();
     if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
       rejectRequest(expressSend(res), req.path, 400, TOO_DEEP, "bad preview request");
