@@ -74,5 +74,5 @@ export function assumedIdentity(pod: unknown, namespace: string, creator: Object
 
 /** The identity as one short table cell. */
 export function identityLabel(identity: AssumedIdentity): string {
-  return identity.userInfo.username || "(unknown user)";
+  return identity.userInfo.username || `unknown user (${identity.userInfo.groups.join(",")})`;
 }
