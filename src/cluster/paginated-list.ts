@@ -111,7 +111,7 @@ function withKind(item: unknown, ref: ResourceRef): KubeObject {
   const object = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
   const metadata = (typeof object.metadata === "object" && object.metadata !== null ? object.metadata : {}) as KubeObject["metadata"];
   const apiVersion = ref.group === "" ? ref.version : `${ref.group}/${ref.version}`;
-  return { ...object, apiVersion, kind: ref.kind, metadata };
+  return { apiVersion, kind: ref.kind, ...object, metadata };
 }
 
 /** Every object of `ref`, in `namespace` or (undefined) in all namespaces, page by page. */

@@ -15,8 +15,8 @@ function table(rows: string[][], indent: string): string {
     .join("");
 }
 
-function counts(label: string, c: Counts): string {
-  return `${c.total} ${label} (${c.unchanged} unchanged, ${c.defaulted} defaulted, ${c.denied} denied)`;
+function counts(noun: string, c: Counts): string {
+  return `${c.total} ${noun}${c.total === 1 ? "" : "s"} (${c.unchanged} unchanged, ${c.defaulted} defaulted, ${c.denied} denied)`;
 }
 
 function tallies(title: string, items: readonly Tally[]): string {
@@ -29,7 +29,7 @@ function namespaceBlock(ns: NamespaceSummary): string {
   const state = ns.optedIn ? "opted in" : `not opted in: no ${ENABLED_LABEL}=true label`;
   let text = `namespace ${ns.name} (${state})\n`;
   if (ns.rows.length === 0) return `${text}  no Pods and no workloads\n`;
-  text += `  ${counts("Pods", ns.pods)}; ${counts("workload templates", ns.templates)}\n`;
+  text += `  ${counts("Pod", ns.pods)}; ${counts("workload template", ns.templates)}\n`;
   const rows = ns.rows.map((r) => [
     r.workload,
     String(r.pods.total),
@@ -61,8 +61,8 @@ export const IDENTITY_NOTE =
 
 export function renderImpact(summaries: readonly NamespaceSummary[]): string {
   const blocks = summaries.map(namespaceBlock).join("\n");
-  const total = `total: ${summaries.length} namespace${summaries.length === 1 ? "" : "s"}, ${counts("Pods", sum(summaries.map((s) => s.pods)))}, ${counts(
-    "workload templates",
+  const total = `total: ${summaries.length} namespace${summaries.length === 1 ? "" : "s"}, ${counts("Pod", sum(summaries.map((s) => s.pods)))}, ${counts(
+    "workload template",
     sum(summaries.map((s) => s.templates)),
   )}\n`;
   return `${IDENTITY_NOTE}\n${blocks}\n${total}`;

@@ -109,10 +109,8 @@ export class StubWorkloadApiServer {
     const size = limit ? Number(limit) : all.length;
     const page = all.slice(start, start + size);
     const next = start + size < all.length ? Buffer.from(String(start + size)).toString("base64url") : undefined;
-    const items = page.map((o) => {
-      const { apiVersion: _a, kind: _k, ...rest } = o;
-      return rest;
-    });
+    // As the real API server: list items carry no apiVersion and kind.
+    const items = page.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== "apiVersion" && k !== "kind")));
     res.end(JSON.stringify({ kind: `${served.kind}List`, apiVersion: served.groupVersion, metadata: { resourceVersion: "1000", ...(next ? { continue: next } : {}) }, items }));
   }
 
