@@ -51,6 +51,7 @@ function byNamespaceAndName(a: StubObject, b: StubObject): number {
 export class StubWorkloadApiServer {
   readonly requests: StubRequest[] = [];
   readonly #objects = new Map<string, StubObject[]>();
+  readonly #unsorted = new Set<string>();
   #server: Server | undefined;
   /** Lists answered with 403: `resource` in `namespace`, or across all namespaces when namespace is "*". */
   forbidden: { resource: string; namespace: string }[] = [];
@@ -61,9 +62,16 @@ export class StubWorkloadApiServer {
       if (!resource) throw new Error(`the stub does not serve kind ${object.kind}`);
       const list = this.#objects.get(resource) ?? [];
       list.push(object);
-      list.sort(byNamespaceAndName);
       this.#objects.set(resource, list);
+      this.#unsorted.add(resource);
     }
+  }
+
+  /** The objects of `resource` ordered by namespace and name, as the API server lists them. */
+  #sorted(resource: string): StubObject[] {
+    const list = this.#objects.get(resource) ?? [];
+    if (this.#unsorted.delete(resource)) list.sort(byNamespaceAndName);
+    return list;
   }
 
   /** Adds every object of a YAML file (multi-document). */
@@ -95,7 +103,7 @@ export class StubWorkloadApiServer {
     const { resource, namespace, name } = route;
     const served = RESOURCES[resource];
     if (name !== undefined) {
-      const found = (this.#objects.get("namespaces") ?? []).find((o) => o.metadata.name === name);
+      const found = this.#sorted("namespaces").find((o) => o.metadata.name === name);
       if (!found) return status(res, 404, "NotFound", `namespaces "${name}" not found`, { name, kind: "namespaces" });
       return void res.end(JSON.stringify(found));
     }
@@ -104,7 +112,7 @@ export class StubWorkloadApiServer {
       const where = namespace === undefined ? "at the cluster scope" : `in the namespace "${namespace}"`;
       return status(res, 403, "Forbidden", `${resource}${group ? `.${group}` : ""} is forbidden: User "${STUB_USER}" cannot list resource "${resource}" in API group "${group}" ${where}`, { kind: resource });
     }
-    const all = (this.#objects.get(resource) ?? []).filter((o) => namespace === undefined || o.metadata.namespace === namespace);
+    const all = this.#sorted(resource).filter((o) => namespace === undefined || o.metadata.namespace === namespace);
     const start = token ? Number(Buffer.from(token, "base64url").toString()) : 0;
     const size = limit ? Number(limit) : all.length;
     const page = all.slice(start, start + size);
