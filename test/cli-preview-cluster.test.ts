@@ -351,6 +351,12 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     });
   });
 
+  it("docs/install.md shows the forbidden-list message exactly as printed", async () => {
+    stub.forbidden = [{ resource: "deployments", namespace: "shop" }];
+    const run = await preview("--namespace", "shop");
+    assert.ok(readFileSync(join(REPO_ROOT, "docs/install.md"), "utf8").includes(`\n${run.stderr}`), run.stderr);
+  });
+
   it("a forbidden list across all namespaces asks for a ClusterRole", async () => {
     stub.forbidden = [{ resource: "pods", namespace: "*" }];
     const run = await preview("-A");
@@ -395,4 +401,42 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     const run = await preview("--namespace", "shop", "--default-policy", "strict");
     assert.deepEqual(run, { status: 2, stdout: "", stderr: 'secure-defaults preview: --default-policy "strict" is not one of the loaded policies (restricted)\n' });
   });
+});
+
+// The ```console cluster examples of README.md and docs/install.md, run as written (through the real
+// CLI, in a child process) against the stub serving test/fixtures/cluster/shop.yaml, with $KUBECONFIG
+// pointing at it. (test/readme.test.ts runs the plain ```console examples, which need no cluster.)
+describe("preview --cluster: the documentation's examples", () => {
+  let stub: StubWorkloadApiServer;
+  let dir: string;
+  let kubeconfig: string;
+
+  before(async () => {
+    stub = new StubWorkloadApiServer();
+    stub.addYaml(SHOP);
+    await stub.start();
+    dir = tempDir("sd-preview-cluster-docs-");
+    kubeconfig = stub.kubeconfig(dir);
+  });
+
+  after(async () => {
+    await stub?.stop();
+    removeDir(dir);
+  });
+
+  for (const file of ["README.md", "docs/install.md"]) {
+    const blocks = [...readFileSync(join(REPO_ROOT, file), "utf8").matchAll(/```console cluster\n([\s\S]*?)```/g)].map((m) => m[1]);
+    it(`${file} has a cluster example`, () => assert.ok(blocks.length >= 1));
+    for (const block of blocks) {
+      const [command, ...rest] = block.trimEnd().split("\n");
+      const exit = /^\[exit (\d+)\]$/.exec(rest.at(-1) ?? "");
+      const output = (exit ? rest.slice(0, -1) : rest).map((l) => `${l}\n`).join("");
+      it(`${file}: ${command}`, async () => {
+        assert.match(command, /^\$ secure-defaults /);
+        const run = await runCliAsync(command.slice("$ secure-defaults ".length).split(" "), { KUBECONFIG: kubeconfig });
+        assert.equal(run.stdout + run.stderr, output);
+        assert.equal(run.status, exit ? Number(exit[1]) : 0);
+      });
+    }
+  }
 });
