@@ -1,4 +1,5 @@
-// `secure-defaults preview`: what the webhook would do to workload manifests, offline.
+// `secure-defaults preview`: what the webhook would do to workload manifests, offline (or, with --cluster,
+// to what runs in a cluster now: flags here, the rest in preview-cluster.ts).
 // A contract for CI pipelines: flags, JSON fields and exit statuses are kept exactly as documented.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
