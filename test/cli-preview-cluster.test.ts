@@ -65,6 +65,13 @@ async function inProcess(args: string[]): Promise<CliRun> {
   }
 }
 
+const KUBE_SYSTEM_BLOCK = `namespace kube-system (not previewed: the webhook configuration excludes it by name, whatever its labels)
+`;
+
+const OPS_BLOCK = `namespace ops (opted in)
+  not previewed, labelled secure-defaults.io/exempt=true (the webhook is not called): Pod/break-glass
+`;
+
 const CONTROLLER_GROUPS = ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"];
 
 describe("preview --cluster: the impact of policies on what runs in a cluster", () => {
@@ -130,7 +137,7 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     assert.ok(stub.requests.every((r) => r.method === "GET" && r.authorization === `Bearer ${STUB_WORKLOAD_TOKEN}`));
   });
 
-  it("--all-namespaces: every namespace, the one with nothing in it too, and the totals", async () => {
+  it("--all-namespaces: every namespace, the one with nothing in it too, and the totals; not the namespaces the webhook never sees, nor exempt Pods", async () => {
     stub.forbidden = [];
     const run = await preview("-A");
     assert.equal(run.stderr, "");
@@ -147,7 +154,7 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
 `;
     assert.equal(
       run.stdout,
-      `${NOTE}\n${PAYMENTS_BLOCK}\n${SHOP_BLOCK}\n${STAGING_BLOCK}\n${tiny}\ntotal: 4 namespaces, 7 Pods (1 unchanged, 3 defaulted, 3 denied), 4 workload templates (1 unchanged, 1 defaulted, 2 denied)\n`,
+      `${NOTE}\n${KUBE_SYSTEM_BLOCK}\n${OPS_BLOCK}\n${PAYMENTS_BLOCK}\n${SHOP_BLOCK}\n${STAGING_BLOCK}\n${tiny}\ntotal: 6 namespaces, 7 Pods (1 unchanged, 3 defaulted, 3 denied), 4 workload templates (1 unchanged, 1 defaulted, 2 denied)\n`,
     );
     assert.equal(run.status, 1);
   });

@@ -132,6 +132,8 @@ describe("preview --cluster: the per-namespace summary", () => {
       {
         name: "ns",
         optedIn: true,
+        intercepted: true,
+        exempt: [{ kind: "Pod", name: "break-glass" }],
         entries: [
           entry("Deployment", "web", "Deployment/web", { patch: [op], reasons: [reason("spec.template.spec.containers[0].a"), reason("spec.template.spec.containers[1].a")] }),
           entry("Pod", "web-1-a", "Deployment/web", { patch: [op], reasons: [reason("spec.containers[0].a"), reason("spec.b")] }),
@@ -145,6 +147,8 @@ describe("preview --cluster: the per-namespace summary", () => {
     assert.deepEqual(summary, {
       name: "ns",
       optedIn: true,
+      intercepted: true,
+      exempt: ["Pod/break-glass"],
       pods: { total: 4, unchanged: 1, defaulted: 1, denied: 2 },
       templates: { total: 1, unchanged: 0, defaulted: 1, denied: 0 },
       rows: [

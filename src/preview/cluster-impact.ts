@@ -32,7 +32,24 @@ export interface NamespaceImpact {
   name: string;
   /** Whether the namespace carries secure-defaults.io/enabled=true (the webhook sees its Pods today). */
   optedIn: boolean;
+  /** False for the namespaces the shipped MutatingWebhookConfiguration never sends: nothing is evaluated there. */
+  intercepted: boolean;
   entries: ImpactEntry[];
+  /** Pods and workloads not evaluated because they (their pod template) carry secure-defaults.io/exempt=true. */
+  exempt: ObjectRef[];
+}
+
+/**
+ * The namespaces manifests/base/webhook.yaml excludes by name (`kubernetes.io/metadata.name NotIn`),
+ * whatever their labels: the webhook's own and the control plane's.
+ */
+export const NOT_INTERCEPTED_NAMESPACES: readonly string[] = ["secure-defaults", "kube-system", "kube-public", "kube-node-lease"];
+/** The Pod label of the webhook's objectSelector (break glass): such Pods are never sent to the webhook. */
+export const EXEMPT_LABEL = "secure-defaults.io/exempt";
+
+function isExempt(pod: unknown): boolean {
+  const labels = (pod as { metadata?: { labels?: Record<string, unknown> } } | undefined)?.metadata?.labels;
+  return labels?.[EXEMPT_LABEL] === "true";
 }
 
 export interface ImpactSettings {
@@ -77,29 +94,39 @@ export async function clusterImpact(snapshot: SnapshotInput, settings: ImpactSet
     namespaceLabels: async (namespace) => labels.get(namespace),
   };
   const index = new WorkloadIndex(snapshot.workloads);
-  const work: { object: unknown; namespace: string; workload: ObjectRef | null; identity: AssumedIdentity }[] = [];
-  for (const workload of snapshot.workloads) {
-    if (!isTopLevel(workload, index)) continue;
-    const namespace = namespaceOf(workload);
-    const ref = refOf(workload);
-    work.push({ object: workload, namespace, workload: ref, identity: assumedIdentity(locatePod(workload).pod, namespace, templateCreator(ref)) });
-  }
-  for (const pod of snapshot.pods) {
-    const namespace = namespaceOf(pod);
-    const { workload, creator } = podOwnership(pod, index);
-    work.push({ object: pod, namespace, workload, identity: assumedIdentity(pod, namespace, creator) });
-  }
-
   const byNamespace = new Map<string, NamespaceImpact>();
   const impactOf = (name: string): NamespaceImpact => {
     let impact = byNamespace.get(name);
     if (!impact) {
-      impact = { name, optedIn: labels.get(name)?.[ENABLED_LABEL] === "true", entries: [] };
+      impact = { name, optedIn: labels.get(name)?.[ENABLED_LABEL] === "true", intercepted: !NOT_INTERCEPTED_NAMESPACES.includes(name), entries: [], exempt: [] };
       byNamespace.set(name, impact);
     }
     return impact;
   };
   for (const ns of snapshot.namespaces) impactOf(ns.name);
+
+  const work: { object: unknown; namespace: string; workload: ObjectRef | null; identity: AssumedIdentity }[] = [];
+  /** Whether `object` is to be evaluated; records the exempt ones. */
+  const sent = (object: unknown, pod: unknown, namespace: string): boolean => {
+    const impact = impactOf(namespace);
+    if (!impact.intercepted) return false;
+    if (isExempt(pod)) impact.exempt.push(refOf(object));
+    return !isExempt(pod);
+  };
+  for (const workload of snapshot.workloads) {
+    if (!isTopLevel(workload, index)) continue;
+    const namespace = namespaceOf(workload);
+    const ref = refOf(workload);
+    const template = locatePod(workload).pod;
+    if (!sent(workload, template, namespace)) continue;
+    work.push({ object: workload, namespace, workload: ref, identity: assumedIdentity(template, namespace, templateCreator(ref)) });
+  }
+  for (const pod of snapshot.pods) {
+    const namespace = namespaceOf(pod);
+    if (!sent(pod, pod, namespace)) continue;
+    const { workload, creator } = podOwnership(pod, index);
+    work.push({ object: pod, namespace, workload, identity: assumedIdentity(pod, namespace, creator) });
+  }
   let done = 0;
   for (const item of work) {
     const result = await decide(item.object, item.namespace, item.identity, ctx);

@@ -35,6 +35,9 @@ export interface Tally {
 export interface NamespaceSummary {
   name: string;
   optedIn: boolean;
+  intercepted: boolean;
+  /** `Pod/debug`, `Deployment/web`: not evaluated, labelled secure-defaults.io/exempt=true. */
+  exempt: string[];
   pods: Counts;
   templates: Counts;
   rows: WorkloadRow[];
@@ -120,6 +123,8 @@ export function summariseNamespace(impact: NamespaceImpact, top = 5): NamespaceS
   return {
     name: impact.name,
     optedIn: impact.optedIn,
+    intercepted: impact.intercepted,
+    exempt: impact.exempt.map((r) => `${r.kind}/${r.name}`),
     pods,
     templates,
     rows: [...rows.values()],

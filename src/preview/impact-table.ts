@@ -1,6 +1,7 @@
 // The impact preview's human output: one block per namespace with a table of its workloads, the fields
 // most often defaulted and the top denial reasons, then the totals. Pure text formatting.
 import { ENABLED_LABEL } from "../admission/decide.js";
+import { EXEMPT_LABEL } from "./cluster-impact.js";
 import type { Counts, NamespaceSummary, Tally } from "./impact-summary.js";
 
 const HEADER = ["WORKLOAD", "PODS", "UNCHANGED", "DEFAULTED", "DENIED", "TEMPLATE", "SERVICEACCOUNT", "REQUESTED AS"];
@@ -26,9 +27,11 @@ function tallies(title: string, items: readonly Tally[]): string {
 }
 
 function namespaceBlock(ns: NamespaceSummary): string {
+  if (!ns.intercepted) return `namespace ${ns.name} (not previewed: the webhook configuration excludes it by name, whatever its labels)\n`;
   const state = ns.optedIn ? "opted in" : `not opted in: no ${ENABLED_LABEL}=true label`;
   let text = `namespace ${ns.name} (${state})\n`;
-  if (ns.rows.length === 0) return `${text}  no Pods and no workloads\n`;
+  const exempt = ns.exempt.length ? `  not previewed, labelled ${EXEMPT_LABEL}=true (the webhook is not called): ${ns.exempt.join(", ")}\n` : "";
+  if (ns.rows.length === 0) return `${text}${exempt || "  no Pods and no workloads\n"}`;
   text += `  ${counts("Pod", ns.pods)}; ${counts("workload template", ns.templates)}\n`;
   const rows = ns.rows.map((r) => [
     r.workload,
@@ -43,7 +46,7 @@ function namespaceBlock(ns: NamespaceSummary): string {
   text += table([HEADER, ...rows], "  ");
   text += tallies("most often defaulted (Pods and templates)", ns.defaultedFields);
   text += tallies("top denial reasons (Pods and templates)", ns.denialReasons);
-  return text;
+  return text + exempt;
 }
 
 function sum(list: readonly Counts[]): Counts {
