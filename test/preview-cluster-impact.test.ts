@@ -3,7 +3,11 @@
 import assert from "node:assert/strict";
 import { Progress } from "../src/cli/progress.js";
 import { assumedIdentity, identityLabel } from "../src/preview/assumed-identity.js";
-import type { ImpactEntry } from "../src/preview/cluster-impact.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { EXEMPT_LABEL, NOT_INTERCEPTED_NAMESPACES, type ImpactEntry } from "../src/preview/cluster-impact.js";
+import { REPO_ROOT } from "./support/fixture-cases.js";
 import { outcomeOf, podFieldPath, summariseNamespace } from "../src/preview/impact-summary.js";
 import { podOwnership, templateCreator, WorkloadIndex } from "../src/preview/workload-owner.js";
 
@@ -197,5 +201,22 @@ describe("preview --cluster: progress lines", () => {
     progress.report("pods", 250, () => "listed 250 pods");
     progress.report("deployments", 100, () => "listed 100 deployments");
     assert.deepEqual(lines, ["listed 200 pods\n", "listed 100 deployments\n"]);
+  });
+});
+
+describe("preview --cluster: what the webhook never sees matches the shipped webhook configuration", () => {
+  type Expression = { key: string; operator: string; values: string[] };
+  const config = parseAllDocuments(readFileSync(join(REPO_ROOT, "manifests/base/webhook.yaml"), "utf8"))
+    .map((d) => d.toJS())
+    .find((d) => d?.kind === "MutatingWebhookConfiguration");
+  const webhook = config.webhooks[0] as { namespaceSelector: { matchExpressions: Expression[] }; objectSelector: { matchExpressions: Expression[] } };
+
+  it("the namespaces excluded by name", () => {
+    const byName = webhook.namespaceSelector.matchExpressions.find((e) => e.key === "kubernetes.io/metadata.name");
+    assert.deepEqual(byName, { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...NOT_INTERCEPTED_NAMESPACES] });
+  });
+
+  it("the exemption label", () => {
+    assert.deepEqual(webhook.objectSelector.matchExpressions, [{ key: EXEMPT_LABEL, operator: "NotIn", values: ["true"] }]);
   });
 });
