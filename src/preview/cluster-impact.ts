@@ -1,7 +1,7 @@
 // The impact preview's evaluation: every Pod read from the cluster, and every workload's pod template,
 // is evaluated as the webhook would evaluate a CREATE of it (same policy choice: namespace label,
-// bindings, default policy), with the identity the webhook would see. Pure apart from the engine: the
-// cluster has already been read into a snapshot.
+// bindings, default policy), with the identity the webhook would see; what the webhook never sees
+// (excluded namespaces, exempt Pods) is listed, not evaluated. No I/O: the cluster has been read already.
 import { evaluateInNamespace, type AdmissionContext } from "../admission/admit.js";
 import { ENABLED_LABEL } from "../admission/decide.js";
 import type { EvaluationResult, Policy } from "../engine/types.js";
@@ -110,8 +110,9 @@ export async function clusterImpact(snapshot: SnapshotInput, settings: ImpactSet
   const sent = (object: unknown, pod: unknown, namespace: string): boolean => {
     const impact = impactOf(namespace);
     if (!impact.intercepted) return false;
-    if (isExempt(pod)) impact.exempt.push(refOf(object));
-    return !isExempt(pod);
+    if (!isExempt(pod)) return true;
+    impact.exempt.push(refOf(object));
+    return false;
   };
   for (const workload of snapshot.workloads) {
     if (!isTopLevel(workload, index)) continue;
