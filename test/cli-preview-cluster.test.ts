@@ -102,6 +102,7 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
   beforeEach(() => {
     stub.requests.length = 0;
     stub.forbidden = [];
+    stub.expireContinue = 0;
   });
 
   const preview = (...args: string[]) => inProcess(["--cluster", "--kubeconfig", kubeconfig, "--policies", RESTRICTED, ...args]);
@@ -177,6 +178,22 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
       "/apis/apps/v1/daemonsets?limit=3",
       "/apis/batch/v1/jobs?limit=3",
       "/apis/batch/v1/cronjobs?limit=3",
+    ]);
+  });
+
+  it("an expired continue token (410): the whole list is read again in one call, as client-go's pager does", async () => {
+    const whole = await preview("-A");
+    stub.requests.length = 0;
+    stub.expireContinue = 1;
+    const paged = await preview("-A", "--chunk-size", "3");
+    assert.equal(paged.stdout, whole.stdout);
+    const enc = (n: number) => Buffer.from(String(n)).toString("base64url");
+    assert.deepEqual(paths().slice(0, 5), [
+      "/api/v1/namespaces?limit=3",
+      `/api/v1/namespaces?limit=3&continue=${enc(3)}`,
+      "/api/v1/namespaces?limit=",
+      "/api/v1/pods?limit=3",
+      `/api/v1/pods?limit=3&continue=${enc(3)}`,
     ]);
   });
 

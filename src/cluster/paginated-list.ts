@@ -121,17 +121,29 @@ export async function listAll(kc: KubeConfig, ref: ResourceRef, namespace: strin
   const path = resourcePath(ref, namespace);
   const items: KubeObject[] = [];
   let token = "";
-  do {
-    const query: Record<string, string> = { limit };
+  let paged = true;
+  for (;;) {
+    const query: Record<string, string> = paged ? { limit } : {};
     if (token) query.continue = token;
-    const page = await getJson(kc, path, query, { verb: "list", ref, namespace, what });
+    let page: Record<string, unknown>;
+    try {
+      page = await getJson(kc, path, query, { verb: "list", ref, namespace, what });
+    } catch (error) {
+      // The continue token expired (410 Gone, the API server compacted that revision): as client-go's
+      // pager does, read the whole list again in one call rather than mixing two revisions.
+      if (!(token && error instanceof ClusterReadError && error.status === 410)) throw error;
+      items.length = 0;
+      token = "";
+      paged = false;
+      continue;
+    }
     if (!Array.isArray(page.items)) throw new ClusterReadError(`cannot list ${what}: the answer has no items array`);
     for (const item of page.items) items.push(withKind(item, ref));
     options.onPage?.(items.length);
     const metadata = (page.metadata ?? {}) as { continue?: unknown };
     token = typeof metadata.continue === "string" ? metadata.continue : "";
-  } while (token);
-  return items;
+    if (!token) return items;
+  }
 }
 
 /** One named object of a cluster-scoped `ref` (e.g. a Namespace); a ClusterReadError with status 404 when it does not exist. */

@@ -55,6 +55,8 @@ export class StubWorkloadApiServer {
   #server: Server | undefined;
   /** Lists answered with 403: `resource` in `namespace`, or across all namespaces when namespace is "*". */
   forbidden: { resource: string; namespace: string }[] = [];
+  /** Answer this many of the next requests that carry a continue token with 410 Gone (token expired). */
+  expireContinue = 0;
 
   add(...objects: StubObject[]): void {
     for (const object of objects) {
@@ -111,6 +113,10 @@ export class StubWorkloadApiServer {
       const group = served.groupVersion.includes("/") ? served.groupVersion.split("/")[0] : "";
       const where = namespace === undefined ? "at the cluster scope" : `in the namespace "${namespace}"`;
       return status(res, 403, "Forbidden", `${resource}${group ? `.${group}` : ""} is forbidden: User "${STUB_USER}" cannot list resource "${resource}" in API group "${group}" ${where}`, { kind: resource });
+    }
+    if (token && this.expireContinue > 0) {
+      this.expireContinue -= 1;
+      return status(res, 410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
     }
     const all = this.#sorted(resource).filter((o) => namespace === undefined || o.metadata.namespace === namespace);
     const start = token ? Number(Buffer.from(token, "base64url").toString()) : 0;
