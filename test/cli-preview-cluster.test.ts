@@ -2,7 +2,7 @@
 // Pods and workloads, paginated; a kubeconfig pointing at it): the table and JSON output, owners and
 // assumed identities, pagination, an empty namespace, --all-namespaces, and failed list calls (exit 2).
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./support/fixture-cases.js";
 import { run as runPreview } from "../src/cli/preview.js";
@@ -401,6 +401,23 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     const down = await inProcess(["--cluster", "--kubeconfig", nowhere, "--namespace", "shop", "--policies", RESTRICTED]);
     assert.equal(down.status, 2);
     assert.match(down.stderr, /^secure-defaults preview: cannot get namespaces "shop": the API server at http:\/\/127\.0\.0\.1:1 did not answer: .*ECONNREFUSED/);
+  });
+
+  it("no kubeconfig anywhere: says how to give one; exit 2", async function () {
+    // In a Pod, client-node would use the mounted service account instead: nothing to check there.
+    if (existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token")) this.skip();
+    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+    delete process.env.KUBECONFIG;
+    process.env.HOME = dir;
+    try {
+      const run = await inProcess(["--cluster", "--policies", RESTRICTED]);
+      assert.deepEqual(run, { status: 2, stdout: "", stderr: "secure-defaults preview: no kubeconfig found ($KUBECONFIG unset, no ~/.kube/config, not in a Pod): give --kubeconfig PATH\n" });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 
   it("refuses flags that do not go together, with the usage; exit 2", async () => {

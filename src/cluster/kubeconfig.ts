@@ -17,6 +17,11 @@ export function loadKubeConfig(path?: string): LoadedKubeConfig {
   } catch (error) {
     throw new ClusterReadError(`cannot load the kubeconfig${path !== undefined ? ` ${path}` : ""}: ${(error as Error).message}`);
   }
+  // With no kubeconfig anywhere, client-node falls back to an unauthenticated http://localhost:8080.
+  const fallback = kc.clusters.length === 1 && kc.clusters[0].name === "cluster" && kc.clusters[0].server === "http://localhost:8080";
+  if (path === undefined && fallback) {
+    throw new ClusterReadError("no kubeconfig found ($KUBECONFIG unset, no ~/.kube/config, not in a Pod): give --kubeconfig PATH");
+  }
   if (!kc.getCurrentCluster()) {
     throw new ClusterReadError(`the kubeconfig${path !== undefined ? ` ${path}` : ""} has no current cluster (current-context "${kc.getCurrentContext()}")`);
   }
