@@ -12,7 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
 const USAGE = `Usage: secure-defaults <command> [options]
 
 Commands:
-  preview   show what the webhook would do to workload manifests, offline
+  preview   show what the webhook would do to workload manifests, offline, or to a cluster (--cluster)
   import    convert PodSecurityPolicies and their RBAC bindings into SecureDefaultsPolicies
   serve     run the admission webhook over HTTPS
   certs     write a CA, a serving certificate and a kustomize caBundle patch

@@ -1,4 +1,5 @@
-// `secure-defaults preview`: what the webhook would do to workload manifests, offline.
+// `secure-defaults preview`: what the webhook would do to workload manifests, offline (or, with --cluster,
+// to what runs in a cluster now: flags here, the rest in preview-cluster.ts).
 // A contract for CI pipelines: flags, JSON fields and exit statuses are kept exactly as documented.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -10,6 +11,7 @@ import { loadPolicies, PolicyLoadError } from "../policy/load.js";
 import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
 import { InputError, readObjects, type SourcedObject } from "../preview/read-objects.js";
+import type { ClusterPreviewOptions } from "./preview-cluster.js";
 
 export const EXIT_ADMITTED = 0;
 export const EXIT_DENIED = 1;
@@ -37,6 +39,23 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
                       patch: one RFC 6902 JSON patch per object, one per line
 
 Exit status: 0 every object admitted, 1 any denied, 2 bad input or bad policy.
+
+Usage: secure-defaults preview --cluster [--kubeconfig PATH] [--namespace NS | --all-namespaces]
+                               --policies PATH [--policies PATH ...] [--default-policy NAME]
+                               [--chunk-size N] [-o table|json]
+
+Reads the Pods and the workloads (Deployment, StatefulSet, DaemonSet, Job, CronJob) that exist in the
+cluster now, read-only, and shows what the webhook would do to each as a Pod CREATE by its controller.
+
+  --cluster              read the cluster instead of FILEs
+  --kubeconfig PATH      kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)
+  --namespace NS         the namespace to read (default: the kubeconfig context's, else "default")
+  -A, --all-namespaces   every namespace
+  --default-policy NAME  as serve's: the policy for namespaces no policy is bound to
+  --chunk-size N         objects per list call (default 500)
+  -o, --output FMT       table (default): per namespace and workload; json: one array, per object
+
+Exit status: 0 everything admitted, 1 anything denied, 2 bad input, bad policy or a failed API call.
 `;
 
 type Output = "yaml" | "json" | "patch";
@@ -52,7 +71,35 @@ interface PreviewOptions {
 
 class UsageError extends Error {}
 
-function parseOptions(argv: string[]): PreviewOptions | "help" {
+/** The flags that only mean something with --cluster (the cluster-only flags), and the other way round. */
+const CLUSTER_ONLY = ["kubeconfig", "all-namespaces", "default-policy", "chunk-size"] as const;
+
+function parseClusterOptions(values: Record<string, unknown>, positionals: string[]): ClusterPreviewOptions {
+  if (positionals.length > 0) throw new UsageError(`--cluster reads the cluster: give no FILE (got ${positionals.map((p) => `"${p}"`).join(", ")})`);
+  if (values.operation !== undefined && values.operation !== "CREATE") throw new UsageError("--cluster previews CREATE only (as each Pod would be created again)");
+  if (values.user !== undefined || values.group !== undefined) {
+    throw new UsageError("--user and --group do not go with --cluster: each Pod is judged as its controller (or, for a bare Pod, an authenticated user) creates it, together with its ServiceAccount");
+  }
+  const output = (values.output as string | undefined) ?? "table";
+  if (output !== "table" && output !== "json") throw new UsageError(`with --cluster, -o must be table or json, not "${output}"`);
+  if (values.namespace !== undefined && values["all-namespaces"]) throw new UsageError("give --namespace NS or --all-namespaces, not both");
+  let chunkSize: number | undefined;
+  if (values["chunk-size"] !== undefined) {
+    chunkSize = Number(values["chunk-size"]);
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageError(`--chunk-size must be a positive whole number, not "${values["chunk-size"]}"`);
+  }
+  return {
+    mode: "cluster",
+    policies: values.policies as string[],
+    kubeconfig: values.kubeconfig as string | undefined,
+    scope: values["all-namespaces"] ? "all-namespaces" : values.namespace !== undefined ? { namespace: values.namespace as string } : "context-namespace",
+    defaultPolicy: values["default-policy"] as string | undefined,
+    chunkSize,
+    output,
+  };
+}
+
+function parseOptions(argv: string[]): PreviewOptions | ClusterPreviewOptions | "help" {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -62,13 +109,23 @@ function parseOptions(argv: string[]): PreviewOptions | "help" {
       namespace: { type: "string" },
       user: { type: "string" },
       group: { type: "string", multiple: true },
-      operation: { type: "string", default: "CREATE" },
-      output: { type: "string", short: "o", default: "yaml" },
+      operation: { type: "string" },
+      output: { type: "string", short: "o" },
       help: { type: "boolean", short: "h" },
+      cluster: { type: "boolean" },
+      kubeconfig: { type: "string" },
+      "all-namespaces": { type: "boolean", short: "A" },
+      "default-policy": { type: "string" },
+      "chunk-size": { type: "string" },
     },
   });
   if (values.help) return "help";
   if (!values.policies?.length) throw new UsageError("--policies PATH is required (a policy file or a folder of them)");
+  if (values.cluster) return parseClusterOptions(values, positionals);
+  const clusterOnly = CLUSTER_ONLY.find((flag) => values[flag] !== undefined);
+  if (clusterOnly) throw new UsageError(`--${clusterOnly} needs --cluster`);
+  values.operation ??= "CREATE";
+  values.output ??= "yaml";
   if (values.operation !== "CREATE" && values.operation !== "UPDATE") {
     throw new UsageError(`--operation must be CREATE or UPDATE, not "${values.operation}"`);
   }
@@ -132,7 +189,7 @@ function render(entries: PreviewEntry[], output: Output): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let options: PreviewOptions | "help";
+  let options: PreviewOptions | ClusterPreviewOptions | "help";
   let entries: PreviewEntry[];
   try {
     options = parseOptions(argv);
@@ -140,6 +197,8 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return EXIT_ADMITTED;
     }
+    // Loaded only here: @kubernetes/client-node is heavy, and the offline preview does not need it.
+    if ("mode" in options) return await (await import("./preview-cluster.js")).previewCluster(options);
     const { policies } = loadPolicies(options.policies);
     const objects = options.files.flatMap(readInput);
     const { operation, userInfo } = options;
