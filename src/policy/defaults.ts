@@ -2,7 +2,7 @@
 // PodSecurityPolicy keeps seccomp and AppArmor in annotations; they are read (and checked) here.
 import type { GroupStrategy, IdRange, Policy, PolicyBinding, ProfileStrategy } from "../engine/types.js";
 import { issue, type IssueLocation, type PathSegment, type PolicyIssue } from "./issues.js";
-import { badProfile, isAppArmorProfile, isSeccompProfile, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
+import { badProfile, isAppArmorProfile, isSeccompProfile, scratchVolumeName, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
 
 export const ANNOTATIONS = {
   seccompDefault: "seccomp.security.alpha.kubernetes.io/defaultProfileName",
@@ -170,5 +170,9 @@ export function fromSecureDefaultsPolicy(doc: SdpDocument, source: string): Poli
     seccomp: profile(s.seccomp),
     appArmor: profile(s.appArmor),
     podSecurityStandard: s.podSecurityStandard ?? undefined,
+    scratchSpace: s.scratchSpace
+      ? s.scratchSpace.map((e) => compact({ path: e.path, volumeName: e.volumeName ?? scratchVolumeName(e.path), sizeLimit: e.sizeLimit ?? undefined }))
+      : undefined,
+    mode: s.mode ?? undefined,
   });
 }
