@@ -3,10 +3,12 @@
 // and everything else passes unchanged. The engine call itself stays pure; this file only routes.
 import { isDeepStrictEqual } from "node:util";
 import { evaluate } from "../engine/evaluate.js";
-import type { EvaluationResult, Operation, Policy } from "../engine/types.js";
+import type { EvaluationResult, Operation, Policy, PolicyMode } from "../engine/types.js";
 import { UnsupportedObjectError } from "../engine/workload.js";
 import { choosePolicies, type NamespaceLabels } from "./decide.js";
+import { modeFor, type ModeDecision } from "./mode.js";
 import { admissionResponse, allowUnchanged } from "./response.js";
+import { warnModeResponse, type WouldDo } from "./warn-response.js";
 import type { AdmissionRequest, AdmissionResponse } from "./review.js";
 
 /** Everything admission needs besides the request; the server supplies the current values. */
@@ -29,6 +31,10 @@ export interface AdmissionOutcome {
   result?: EvaluationResult;
   /** Operations in the patch sent back (0 when none). */
   patchOperations: number;
+  /** The mode the request was answered in (enforce when it was not evaluated). */
+  mode: PolicyMode;
+  /** In warn mode: what enforce mode would have done, when it would have patched or denied. */
+  wouldDo?: WouldDo;
 }
 
 type Json = Record<string, unknown>;
@@ -107,10 +113,28 @@ export async function evaluateInNamespace(
   ctx: AdmissionContext,
   options: NamespaceEvaluation,
 ): Promise<EvaluationResult> {
+  return (await assessInNamespace(object, namespace, ctx, options)).result;
+}
+
+export interface NamespaceAssessment {
+  /** What enforce mode does. */
+  result: EvaluationResult;
+  /** The mode in effect for this request. */
+  mode: ModeDecision;
+}
+
+/** evaluateInNamespace, plus the mode in effect (namespace label, else the policies' `mode` field). */
+export async function assessInNamespace(
+  object: unknown,
+  namespace: string,
+  ctx: AdmissionContext,
+  options: NamespaceEvaluation,
+): Promise<NamespaceAssessment> {
   const labels = namespace ? await ctx.namespaceLabels(namespace) : undefined;
   const choice = choosePolicies(ctx.policies, namespace, labels, ctx.defaultPolicy);
-  if (!choice.ok) return refusal(object, choice.message);
-  return evaluate(object, choice.candidates, options);
+  const candidates = choice.ok ? choice.candidates : [];
+  const result = choice.ok ? evaluate(object, choice.candidates, options) : refusal(object, choice.message);
+  return { result, mode: modeFor(labels, candidates, result) };
 }
 
 function describe(request: AdmissionRequest): string {
@@ -128,7 +152,7 @@ function patchSize(response: AdmissionResponse, result: EvaluationResult): numbe
 /** Answers one AdmissionRequest. Throws only on internal errors; the caller answers those per --on-error. */
 export async function admit(request: AdmissionRequest, ctx: AdmissionContext): Promise<AdmissionOutcome> {
   const route = routeOf(request);
-  const unchanged = (): AdmissionOutcome => ({ response: allowUnchanged(request.uid), route, patchOperations: 0 });
+  const unchanged = (): AdmissionOutcome => ({ response: allowUnchanged(request.uid), route, patchOperations: 0, mode: "enforce" });
   if (route === "ignored") return unchanged();
   if (route === "pod-update" && isBookkeepingUpdate(request.object, request.oldObject)) return unchanged();
 
@@ -141,9 +165,9 @@ export async function admit(request: AdmissionRequest, ctx: AdmissionContext): P
     options = { operation: route === "pod-create" ? "CREATE" : "UPDATE" };
   }
 
-  let result: EvaluationResult;
+  let assessment: NamespaceAssessment;
   try {
-    result = await evaluateInNamespace(request.object, request.namespace, ctx, options);
+    assessment = await assessInNamespace(request.object, request.namespace, ctx, options);
   } catch (error) {
     if (!(error instanceof UnsupportedObjectError)) throw error;
     const response: AdmissionResponse = {
@@ -151,8 +175,15 @@ export async function admit(request: AdmissionRequest, ctx: AdmissionContext): P
       allowed: false,
       status: { status: "Failure", code: 400, reason: "BadRequest", message: `${describe(request)} cannot be evaluated: ${error.message}` },
     };
-    return { response, route, patchOperations: 0 };
+    return { response, route, patchOperations: 0, mode: "enforce" };
   }
-  const response = admissionResponse(result, { uid: request.uid, patch: route !== "pod-update", what: describe(request) });
-  return { response, route, result, patchOperations: patchSize(response, result) };
+  const { result, mode } = assessment;
+  const shown = mode.warning ? { ...result, warnings: [mode.warning, ...result.warnings] } : result;
+  const responseOptions = { uid: request.uid, patch: route !== "pod-update", what: describe(request) };
+  if (mode.mode === "warn") {
+    const { response, wouldDo } = warnModeResponse(shown, responseOptions);
+    return { response, route, result, patchOperations: 0, mode: "warn", wouldDo };
+  }
+  const response = admissionResponse(shown, responseOptions);
+  return { response, route, result, patchOperations: patchSize(response, result), mode: "enforce" };
 }
