@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { runCli } from "./support/run-cli.js";
+import { RUN_AS_NON_ROOT_WARNING } from "../src/engine/run-as-non-root-warning.js";
 
 const F = "test/fixtures/cli";
 const POLICY = `${F}/policy.yaml`;
@@ -41,7 +42,7 @@ describe("secure-defaults preview", () => {
           object: hardened,
           reasons: HARDENING_REASONS(""),
           violations: [],
-          warnings: [],
+          warnings: [RUN_AS_NON_ROOT_WARNING],
         },
       ]);
     });

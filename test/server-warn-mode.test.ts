@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MODE_LABEL } from "../src/admission/mode.js";
+import { RUN_AS_NON_ROOT_WARNING } from "../src/engine/run-as-non-root-warning.js";
 import { admissionReview, decodePatch, eventually, pod, removeDir, SERVER_FIXTURES, startHarness, tempDir, type Harness } from "./support/server-harness.js";
 import { StubApiServer } from "./support/server-stub-apiserver.js";
 
@@ -18,6 +19,7 @@ const WOULD_PATCH = "3: spec.containers[0].securityContext.runAsNonRoot, spec.co
 function wouldPatchWarnings(policy: string): string[] {
   return [
     `secure-defaults (warn mode): policy "${policy}" would set 3 defaults`,
+    `secure-defaults (warn mode): ${RUN_AS_NON_ROOT_WARNING}`.slice(0, 119) + "…",
     "secure-defaults (warn mode): spec.containers[0].securityContext.runAsNonRoot: true",
     'secure-defaults (warn mode): spec.containers[0].securityContext.capabilities: {"drop":["ALL"]}',
     "secure-defaults (warn mode): spec.containers[0].securityContext.allowPrivilegeEscalation: false",

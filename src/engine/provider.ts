@@ -21,6 +21,7 @@ import { checkProcMount } from "./proc-mount.js";
 import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
 import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaultPodSeccomp } from "./seccomp.js";
 import { checkContainerSeLinux, checkPodSeLinux, defaultContainerSeLinux, defaultPodSeLinux } from "./selinux.js";
+import { warnDefaultedRunAsNonRoot } from "./run-as-non-root-warning.js";
 import { defaultScratchSpace } from "./scratch-space.js";
 import { checkSysctls } from "./sysctls.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, Reason, Violation } from "./types.js";
@@ -186,6 +187,8 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
 
   if (podLevel) for (const step of steps.podChecks) step(pod, policy, out);
   for (const view of views) for (const step of steps.containerChecks) step(view, pod, policy, out);
+  // Not PSP: a Linux Pod this policy admits hears about the breakage the engine cannot see (the image's USER).
+  if (!windows && out.violations.length === 0) warnDefaultedRunAsNonRoot(pod, policy, out);
 
   return { policy, pod, mutated: out.reasons.length > 0, ...out };
 }
