@@ -3,6 +3,7 @@
 // webhook admits unchanged (no patch) and says in warnings and audit annotations what enforce would do;
 // a metric counts it by namespace and policy; /preview shows the enforce outcome plus `mode`.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MODE_LABEL } from "../src/admission/mode.js";
 import { RUN_AS_NON_ROOT_WARNING } from "../src/engine/run-as-non-root-warning.js";
@@ -175,6 +176,30 @@ describe("warn mode", () => {
         'secure_defaults_warn_mode_total{namespace="trial",policy="strict",outcome="would-patch"} 1',
         'secure_defaults_warn_mode_total{namespace="trial",policy="strict",outcome="would-deny"} 1',
       ]);
+    });
+  });
+
+  describe("the mode field is reloaded with the policy file", () => {
+    let harness: Harness;
+    let dir: string;
+    before(async () => {
+      dir = tempDir("sd-warn-reload-");
+      writeFileSync(join(dir, "watched.yaml"), readFileSync(join(POLICIES, "watched.yaml"), "utf8"));
+      harness = await startHarness({ policies: [dir] });
+    });
+    after(async () => {
+      await harness?.close();
+      removeDir(dir);
+    });
+
+    it("warn, then enforce after the file says mode: enforce", async () => {
+      assert.equal((await mutate(harness, "watched")).patch, undefined);
+      writeFileSync(join(dir, "watched.yaml"), readFileSync(join(POLICIES, "watched.yaml"), "utf8").replace("mode: warn", "mode: enforce"));
+      const response = await eventually(async () => {
+        const r = await mutate(harness, "watched");
+        return r.patch ? r : undefined;
+      }, "enforce mode after the reload");
+      assert.deepEqual(response.auditAnnotations, { policy: "watched", changes: WOULD_PATCH });
     });
   });
 });
