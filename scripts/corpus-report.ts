@@ -2,7 +2,9 @@
 // prints a summary: objects, admitted, mutated, denied, crashes, the most frequent violation messages;
 // for policies with a Pod Security Standard, how many admitted outputs fail the independent PSA checker
 // (test/support/pod-security-standards.ts); and patch sanity (the patch applies to the input and yields
-// the output; a second pass gives an empty patch).
+// the output; a second pass gives an empty patch). For policies with scratchSpace: how many containers got
+// scratch space at each path, and how many had readOnlyRootFilesystem defaulted but already mounted there;
+// and the engine's warnings on admitted objects, by message.
 //
 //   node --import tsx scripts/corpus-report.ts [corpusDir]
 //
@@ -52,11 +54,28 @@ interface PolicyReport {
   violations: Map<string, number>;
   psaFailures: string[];
   patchProblems: string[];
+  /** Containers whose readOnlyRootFilesystem was defaulted. */
+  readOnlyDefaulted: number;
+  /** Per scratch path: containers that got a mount, and objects that got the volume. */
+  scratch: Map<string, { containers: number; objects: number }>;
+  warnings: Map<string, number>;
+}
+
+/** Counts the scratch-space reasons of one admitted result: volumes (spec...volumes[i]) and mounts (...volumeMounts[j]). */
+function countScratch(policy: Policy, reasons: readonly { path: string; field: string }[], r: PolicyReport): void {
+  (policy.scratchSpace ?? []).forEach((entry, i) => {
+    const field = `scratchSpace[${i}]`;
+    const mine = reasons.filter((x) => x.field === field);
+    const tally = r.scratch.get(entry.path) ?? { containers: 0, objects: 0 };
+    tally.containers += mine.filter((x) => /\.volumeMounts\[\d+\]$/.test(x.path)).length;
+    tally.objects += mine.some((x) => /\.volumes\[\d+\]$/.test(x.path)) ? 1 : 0;
+    r.scratch.set(entry.path, tally);
+  });
 }
 
 function run(policy: Policy, manifests: readonly Manifest[]): PolicyReport {
   const level = policy.podSecurityStandard;
-  const r: PolicyReport = { policy: policy.name, level, objects: 0, admitted: 0, mutated: 0, denied: 0, crashes: [], violations: new Map(), psaFailures: [], patchProblems: [] };
+  const r: PolicyReport = { policy: policy.name, level, objects: 0, admitted: 0, mutated: 0, denied: 0, crashes: [], violations: new Map(), psaFailures: [], patchProblems: [], readOnlyDefaulted: 0, scratch: new Map(), warnings: new Map() };
   for (const { file, object } of manifests) {
     r.objects++;
     const before = structuredClone(object);
@@ -78,6 +97,9 @@ function run(policy: Policy, manifests: readonly Manifest[]): PolicyReport {
     }
     r.admitted++;
     if (result.patch.length) r.mutated++;
+    r.readOnlyDefaulted += result.reasons.filter((x) => x.field === "readOnlyRootFilesystem").length;
+    countScratch(policy, result.reasons, r);
+    for (const w of result.warnings) r.warnings.set(normalize(w), (r.warnings.get(normalize(w)) ?? 0) + 1);
 
     try {
       const patched = jsonpatch.applyPatch(structuredClone(object), structuredClone(result.patch) as jsonpatch.Operation[], true, false).newDocument;
@@ -110,6 +132,16 @@ function print(r: PolicyReport): void {
   if (top.length) {
     console.log(`top violation messages (objects denied with it; names and numbers elided):`);
     for (const [message, count] of top) console.log(`  ${String(count).padStart(4)}  ${message}`);
+  }
+  if (r.scratch.size) {
+    console.log(`containers given readOnlyRootFilesystem: true: ${r.readOnlyDefaulted}`);
+    for (const [path, t] of r.scratch) {
+      console.log(`scratch space at ${path}: ${t.containers} containers in ${t.objects} objects (${r.readOnlyDefaulted - t.containers} defaulted containers already mount there or above, or hit a warning below)`);
+    }
+  }
+  if (r.warnings.size) {
+    console.log(`engine warnings on admitted objects (objects with it):`);
+    for (const [w, n] of [...r.warnings].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(4)}  ${w}`);
   }
   if (r.level) console.log(`admitted outputs that FAIL PSA ${r.level}: ${r.psaFailures.length} (must be 0)`);
   console.log(`patch sanity problems: ${r.patchProblems.length} (must be 0)`);

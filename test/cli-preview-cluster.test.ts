@@ -38,7 +38,7 @@ const SHOP_BLOCK = `namespace shop (not opted in: no secure-defaults.io/enabled=
     3  spec.containers[*].securityContext.capabilities
     3  spec.containers[*].securityContext.readOnlyRootFilesystem
     3  spec.containers[*].securityContext.runAsNonRoot
-    3  spec.securityContext.fsGroup
+    3  spec.containers[*].volumeMounts[*]
   top denial reasons (Pods and templates):
     2  spec.containers[*].securityContext.privileged: policy "restricted" (privileged): Privileged containers are not allowed
     1  spec.hostPID: policy "restricted" (hostPID): Host PID is not allowed to be used
@@ -151,7 +151,7 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     1  spec.containers[*].securityContext.capabilities
     1  spec.containers[*].securityContext.readOnlyRootFilesystem
     1  spec.containers[*].securityContext.runAsNonRoot
-    1  spec.securityContext.fsGroup
+    1  spec.containers[*].volumeMounts[*]
 `;
     assert.equal(
       run.stdout,
@@ -229,8 +229,10 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
           { op: "add", path: "/spec/containers/0/securityContext/capabilities", value: { drop: ["ALL"] } },
           { op: "add", path: "/spec/containers/0/securityContext/readOnlyRootFilesystem", value: true },
           { op: "add", path: "/spec/containers/0/securityContext/allowPrivilegeEscalation", value: false },
+          { op: "add", path: "/spec/containers/0/volumeMounts", value: [{ name: "scratch-tmp", mountPath: "/tmp" }] },
           { op: "add", path: "/spec/securityContext/fsGroup", value: 1 },
           { op: "add", path: "/spec/securityContext/seccompProfile", value: { type: "RuntimeDefault" } },
+          { op: "add", path: "/spec/volumes", value: [{ name: "scratch-tmp", emptyDir: {} }] },
         ],
         object: {
           apiVersion: "v1",
@@ -244,8 +246,10 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
                 name: "web",
                 image: "nginx:1.27",
                 securityContext: { runAsUser: 101, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+                volumeMounts: [{ name: "scratch-tmp", mountPath: "/tmp" }],
               },
             ],
+            volumes: [{ name: "scratch-tmp", emptyDir: {} }],
           },
         },
         reasons: [
@@ -259,6 +263,12 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
           { path: "spec.containers[0].securityContext.capabilities", field: "requiredDropCapabilities", message: "set capabilities to drop [ALL] (requiredDropCapabilities [ALL])" },
           { path: "spec.containers[0].securityContext.readOnlyRootFilesystem", field: "readOnlyRootFilesystem", message: "set readOnlyRootFilesystem to true (readOnlyRootFilesystem: true)" },
           { path: "spec.containers[0].securityContext.allowPrivilegeEscalation", field: "allowPrivilegeEscalation", message: "set allowPrivilegeEscalation to false (allowPrivilegeEscalation: false)" },
+          { path: "spec.volumes[0]", field: "scratchSpace[0]", message: 'added emptyDir volume "scratch-tmp" for scratch space at /tmp (scratchSpace[0])' },
+          {
+            path: "spec.containers[0].volumeMounts[0]",
+            field: "scratchSpace[0]",
+            message: 'mounted "scratch-tmp" at /tmp: writable scratch space, since the root filesystem was made read-only (scratchSpace[0])',
+          },
         ],
         violations: [],
         warnings: [],

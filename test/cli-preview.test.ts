@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { runCli } from "./support/run-cli.js";
+import { RUN_AS_NON_ROOT_WARNING } from "../src/engine/run-as-non-root-warning.js";
 
 const F = "test/fixtures/cli";
 const POLICY = `${F}/policy.yaml`;
@@ -52,7 +53,7 @@ describe("secure-defaults preview", () => {
           object: hardened,
           reasons: HARDENING_REASONS(""),
           violations: [],
-          warnings: [],
+          warnings: [RUN_AS_NON_ROOT_WARNING],
           apiDefaults: [],
         },
       ]);
@@ -163,7 +164,7 @@ describe("secure-defaults preview", () => {
       ["a missing input file", ["--policies", POLICY, `${F}/nope.yaml`], /nope\.yaml: cannot read/],
       ["a missing policy path", ["--policies", `${F}/nope-policies`, `${F}/pod.yaml`], /nope-policies/],
       ["no --policies", [`${F}/pod.yaml`], /--policies PATH is required/],
-      ["a bad -o", ["--policies", POLICY, "-o", "xml", `${F}/pod.yaml`], /-o must be yaml, json or patch, not "xml"/],
+      ["a bad -o", ["--policies", POLICY, "-o", "xml", `${F}/pod.yaml`], /-o must be yaml, json, patch or explain, not "xml"/],
       ["a bad --operation", ["--policies", POLICY, "--operation", "DELETE", `${F}/pod.yaml`], /--operation must be CREATE or UPDATE/],
       ["an unknown flag", ["--policies", POLICY, "--nope", `${F}/pod.yaml`], /Unknown option '--nope'/],
       ["no input file", ["--policies", POLICY], /no input/],

@@ -252,6 +252,12 @@ spec:
       );
     });
 
+    it("the shipped restricted policy has scratch space at /tmp, with the derived volume name and no size limit", () => {
+      const [p] = parsePolicies(readFileSync(join(REPO_ROOT, "policies", "restricted.yaml"), "utf8"), "r.yaml").policies;
+      assert.deepEqual(p.scratchSpace, [{ path: "/tmp", volumeName: "scratch-tmp" }]);
+      assert.equal(p.mode, undefined, "no mode field: enforce");
+    });
+
     it("has no binding when neither namespaces nor namespaceSelector is given", () => {
       const [p] = parsePolicies(readFileSync(join(REPO_ROOT, "policies", "restricted.yaml"), "utf8"), "r.yaml").policies;
       assert.equal("binding" in p, false);

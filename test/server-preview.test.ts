@@ -48,7 +48,8 @@ describe("server: POST /preview", () => {
   it("previews a Pod: the CLI's JSON element for it, plus the AdmissionResponse /mutate would send", async () => {
     const object = pod("web", "strict-ns");
     const res = await request(express).post("/preview").send({ object }).expect(200);
-    const { response, ...entry } = res.body;
+    const { response, mode, ...entry } = res.body;
+    assert.equal(mode, "enforce", "the mode in effect: enforce (no mode field, no label)");
     assert.equal(entry.kind, "Pod");
     assert.equal(entry.name, "web");
     assert.equal(entry.namespace, "strict-ns");

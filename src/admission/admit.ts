@@ -4,11 +4,13 @@
 // The engine call itself stays pure; this file only routes.
 import { isDeepStrictEqual } from "node:util";
 import { evaluate } from "../engine/evaluate.js";
-import type { EvaluationResult, Operation, Policy } from "../engine/types.js";
+import type { EvaluationResult, Operation, Policy, PolicyMode } from "../engine/types.js";
 import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
 import { AUTHENTICATED_USER, podServiceAccount, type Requester, type UserInfo } from "../policy/subjects.js";
 import { choosePolicies, type NamespaceLabels } from "./decide.js";
+import { modeFor, type ModeDecision } from "./mode.js";
 import { admissionResponse, allowUnchanged } from "./response.js";
+import { warnModeResponse, type WouldDo } from "./warn-response.js";
 import type { AdmissionRequest, AdmissionResponse } from "./review.js";
 
 /** Everything admission needs besides the request; the server supplies the current values. */
@@ -31,6 +33,10 @@ export interface AdmissionOutcome {
   result?: EvaluationResult;
   /** Operations in the patch sent back (0 when none). */
   patchOperations: number;
+  /** The mode the request was answered in (enforce when it was not evaluated). */
+  mode: PolicyMode;
+  /** In warn mode: what enforce mode would have done, when it would have patched or denied. */
+  wouldDo?: WouldDo;
 }
 
 type Json = Record<string, unknown>;
@@ -217,17 +223,38 @@ export async function evaluateInNamespace(
   ctx: AdmissionContext,
   options: NamespaceEvaluation,
 ): Promise<EvaluationResult> {
-  locatePod(object); // an unsupported object fails before the namespace is looked up
-  const labels = namespace ? await ctx.namespaceLabels(namespace) : undefined;
-  return evaluateForRequest(object, namespace, labels, ctx, options);
+  return (await assessInNamespace(object, namespace, ctx, options)).result;
+}
+
+/** A decision and the candidate policies it was chosen among (none when the choice itself refused). */
+export interface RequestDecision {
+  result: EvaluationResult;
+  candidates: readonly Policy[];
 }
 
 /**
- * evaluateInNamespace with the namespace's labels already known (undefined: not known, so only the
- * policy files decide; namespace "": none, so namespace binding does not narrow the candidates).
  * The one place that turns (object, namespace, labels, userInfo) into a decision: the webhook, POST
- * /preview and `secure-defaults preview` all come here.
+ * /preview and `secure-defaults preview` all come here. Labels undefined: not known, so only the policy
+ * files decide; namespace "": none, so namespace binding does not narrow the candidates.
  */
+export function decideForRequest(
+  object: unknown,
+  namespace: string,
+  labels: NamespaceLabels | undefined,
+  set: { policies: readonly Policy[]; defaultPolicy?: string },
+  options: NamespaceEvaluation,
+): RequestDecision {
+  const requester = requesterOf(object, options.userInfo);
+  const choice = choosePolicies(set.policies, namespace, labels, set.defaultPolicy, requester);
+  if (!choice.ok) {
+    const path = choice.path === "metadata.namespace" ? choice.path : `${locatePod(object).pathPrefix}${choice.path}`;
+    return { result: refusal(object, choice.message, path), candidates: [] };
+  }
+  const result = evaluate(object, choice.candidates, { operation: options.operation, ephemeralContainers: options.ephemeralContainers });
+  return { result, candidates: choice.candidates };
+}
+
+/** decideForRequest's result alone. */
 export function evaluateForRequest(
   object: unknown,
   namespace: string,
@@ -235,13 +262,27 @@ export function evaluateForRequest(
   set: { policies: readonly Policy[]; defaultPolicy?: string },
   options: NamespaceEvaluation,
 ): EvaluationResult {
-  const requester = requesterOf(object, options.userInfo);
-  const choice = choosePolicies(set.policies, namespace, labels, set.defaultPolicy, requester);
-  if (!choice.ok) {
-    const path = choice.path === "metadata.namespace" ? choice.path : `${locatePod(object).pathPrefix}${choice.path}`;
-    return refusal(object, choice.message, path);
-  }
-  return evaluate(object, choice.candidates, { operation: options.operation, ephemeralContainers: options.ephemeralContainers });
+  return decideForRequest(object, namespace, labels, set, options).result;
+}
+
+export interface NamespaceAssessment {
+  /** What enforce mode does. */
+  result: EvaluationResult;
+  /** The mode in effect for this request. */
+  mode: ModeDecision;
+}
+
+/** evaluateInNamespace, plus the mode in effect (namespace label, else the policies' `mode` field). */
+export async function assessInNamespace(
+  object: unknown,
+  namespace: string,
+  ctx: AdmissionContext,
+  options: NamespaceEvaluation,
+): Promise<NamespaceAssessment> {
+  locatePod(object); // an unsupported object fails before the namespace is looked up
+  const labels = namespace ? await ctx.namespaceLabels(namespace) : undefined;
+  const { result, candidates } = decideForRequest(object, namespace, labels, ctx, options);
+  return { result, mode: modeFor(labels, candidates, result) };
 }
 
 function describe(request: AdmissionRequest): string {
@@ -256,21 +297,22 @@ function patchSize(response: AdmissionResponse, result: EvaluationResult): numbe
   return response.patch ? result.patch.length : 0;
 }
 
-/** Answers one AdmissionRequest. Throws only on internal errors; the caller answers those per --on-error. */
+/** A 400 denial: the request itself is unusable (inconsistent, above the limits, wrongly typed). */
 function badRequest(request: AdmissionRequest, route: Route, message: string): AdmissionOutcome {
   const response: AdmissionResponse = {
     uid: request.uid,
     allowed: false,
     status: { status: "Failure", code: 400, reason: "BadRequest", message },
   };
-  return { response, route, patchOperations: 0 };
+  return { response, route, patchOperations: 0, mode: "enforce" };
 }
 
+/** Answers one AdmissionRequest. Throws only on internal errors; the caller answers those per --on-error. */
 export async function admit(request: AdmissionRequest, ctx: AdmissionContext): Promise<AdmissionOutcome> {
   const decision = routeRequest(request);
   const route = decision.route;
   if (decision.route === "refused") return badRequest(request, route, `${describe(request)}: ${decision.message}`);
-  const unchanged = (): AdmissionOutcome => ({ response: allowUnchanged(request.uid), route, patchOperations: 0 });
+  const unchanged = (): AdmissionOutcome => ({ response: allowUnchanged(request.uid), route, patchOperations: 0, mode: "enforce" });
   if (route === "ignored") return unchanged();
   if (route === "pod-update" && isBookkeepingUpdate(request.object, request.oldObject)) return unchanged();
 
@@ -291,13 +333,20 @@ export async function admit(request: AdmissionRequest, ctx: AdmissionContext): P
     options = { operation: route === "pod-create" ? "CREATE" : "UPDATE", userInfo: request.userInfo };
   }
 
-  let result: EvaluationResult;
+  let assessment: NamespaceAssessment;
   try {
-    result = await evaluateInNamespace(request.object, request.namespace, ctx, options);
+    assessment = await assessInNamespace(request.object, request.namespace, ctx, options);
   } catch (error) {
     if (!(error instanceof UnsupportedObjectError)) throw error;
     return badRequest(request, route, `${describe(request)} cannot be evaluated: ${error.message}`);
   }
-  const response = admissionResponse(result, { uid: request.uid, patch: route !== "pod-update", what: describe(request) });
-  return { response, route, result, patchOperations: patchSize(response, result) };
+  const { result, mode } = assessment;
+  const shown = mode.warning ? { ...result, warnings: [mode.warning, ...result.warnings] } : result;
+  const responseOptions = { uid: request.uid, patch: route !== "pod-update", what: describe(request) };
+  if (mode.mode === "warn") {
+    const { response, wouldDo } = warnModeResponse(shown, responseOptions);
+    return { response, route, result, patchOperations: 0, mode: "warn", wouldDo };
+  }
+  const response = admissionResponse(shown, responseOptions);
+  return { response, route, result, patchOperations: patchSize(response, result), mode: "enforce" };
 }

@@ -2,14 +2,19 @@
 // AdmissionReview; the answer is one element of `secure-defaults preview -o json` plus the
 // AdmissionResponse /mutate would send for the same request. Nothing is stored or changed.
 import { randomUUID } from "node:crypto";
-import type { EvaluationResult } from "../engine/types.js";
+import type { EvaluationResult, PolicyMode } from "../engine/types.js";
 import { UnsupportedObjectError } from "../engine/workload.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
-import { admit, evaluateInNamespace, type AdmissionContext, type AdmissionOutcome } from "./admit.js";
+import { admit, assessInNamespace, type AdmissionContext, type AdmissionOutcome } from "./admit.js";
 import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { looksLikeAdmissionReview, parseAdmissionReview, parseUserInfo, ReviewError, type AdmissionRequest, type AdmissionResponse } from "./review.js";
 
 export interface PreviewAnswer extends PreviewEntry {
+  /**
+   * The mode in effect for this request (namespace label secure-defaults.io/mode, else the policy's
+   * `mode`). The rest of the entry is always what enforce mode does; `response` is what /mutate sends.
+   */
+  mode: PolicyMode;
   /** The AdmissionResponse /mutate would send for this request (for a workload: its own, unchanged). */
   response: AdmissionResponse;
 }
@@ -90,14 +95,15 @@ function previewRequest(body: unknown): AdmissionRequest {
   }
 }
 
-async function entryResult(request: AdmissionRequest, outcome: AdmissionOutcome, ctx: AdmissionContext): Promise<EvaluationResult> {
-  if (outcome.result) return outcome.result;
+async function entryResult(request: AdmissionRequest, outcome: AdmissionOutcome, ctx: AdmissionContext): Promise<{ result: EvaluationResult; mode: PolicyMode }> {
+  if (outcome.result) return { result: outcome.result, mode: outcome.mode };
   if (!isObject(request.object)) throw new PreviewInputError("the request has no object to preview");
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") {
     throw new PreviewInputError(`preview handles CREATE and UPDATE, not ${request.operation}`);
   }
   try {
-    return await evaluateInNamespace(request.object, request.namespace, ctx, { operation: request.operation, userInfo: request.userInfo });
+    const { result, mode } = await assessInNamespace(request.object, request.namespace, ctx, { operation: request.operation, userInfo: request.userInfo });
+    return { result, mode: mode.mode };
   } catch (error) {
     if (error instanceof UnsupportedObjectError) throw new PreviewInputError(`cannot preview this object: ${error.message}`);
     throw error;
@@ -114,7 +120,7 @@ export interface PreviewOutcome {
 export async function preview(body: unknown, ctx: AdmissionContext): Promise<PreviewOutcome> {
   const request = previewRequest(body);
   const outcome = await admit(request, ctx);
-  const result = await entryResult(request, outcome, ctx);
-  const answer = { ...previewEntry(request.object, request.namespace || undefined, result), response: outcome.response };
+  const { result, mode } = await entryResult(request, outcome, ctx);
+  const answer = { ...previewEntry(request.object, request.namespace || undefined, result), mode, response: outcome.response };
   return { request, outcome, answer };
 }

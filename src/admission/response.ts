@@ -25,7 +25,7 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function uniquePaths(items: readonly { path: string }[]): string[] {
+export function uniquePaths(items: readonly { path: string }[]): string[] {
   const seen = new Set<string>();
   for (const item of items) seen.add(item.path);
   return [...seen];
@@ -87,16 +87,29 @@ export function warningLines(result: EvaluationResult, patched: boolean): string
   return warningLinesFor(result, patched && result.policy ? uniquePaths(result.reasons) : []);
 }
 
-/** warningLines, given the defaulted paths to describe. */
-function warningLinesFor(result: EvaluationResult, paths: readonly string[]): string[] {
-  const header =
-    paths.length > 0 ? [`secure-defaults: policy "${result.policy}" set ${paths.length} default${paths.length === 1 ? "" : "s"}`] : [];
-  const total = header.length + result.warnings.length + paths.length;
+/** How a block of warning lines is worded: enforce mode's, or warn mode's (prefixed, "would"). */
+export interface WarningStyle {
+  /** The first line, given the number of defaults described. */
+  header(policy: string, count: number): string;
+  /** Put before every other line ("" in enforce mode). */
+  prefix: string;
+}
+
+const ENFORCE_STYLE: WarningStyle = {
+  header: (policy, count) => `secure-defaults: policy "${policy}" set ${count} default${count === 1 ? "" : "s"}`,
+  prefix: "",
+};
+
+/** warningLines, given the defaulted paths to describe (and, before them, extra lines such as violations). */
+export function warningLinesFor(result: EvaluationResult, paths: readonly string[], style: WarningStyle = ENFORCE_STYLE, leading: readonly string[] = []): string[] {
+  const header = paths.length > 0 ? [style.header(result.policy ?? "", paths.length)] : [];
+  const plain = [...leading, ...result.warnings].map((l) => style.prefix + l);
+  const total = header.length + plain.length + paths.length;
   const shown = total <= WARNING_MAX_LINES ? total : WARNING_MAX_LINES - 1;
-  const lines = [...header, ...result.warnings].slice(0, shown);
-  for (const path of paths.slice(0, shown - lines.length)) lines.push(defaultedLine(result, path));
+  const lines = [...header, ...plain].slice(0, shown);
+  for (const path of paths.slice(0, shown - lines.length)) lines.push(style.prefix + defaultedLine(result, path));
   const capped = lines.map((l) => truncate(l, WARNING_MAX_CHARS));
-  if (shown < total) capped.push(`… and ${total - shown} more`);
+  if (shown < total) capped.push(`${style.prefix}… and ${total - shown} more`);
   return capped;
 }
 

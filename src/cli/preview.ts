@@ -4,12 +4,13 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { evaluateForRequest } from "../admission/admit.js";
+import { decideForRequest } from "../admission/admit.js";
 import type { Operation } from "../engine/types.js";
 import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
 import { loadPolicies, PolicyLoadError } from "../policy/load.js";
 import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
+import { COLOUR, explainReport, NO_COLOUR, renderExplain, wantsColour, type ExplainReport } from "../preview/explain.js";
 import { InputError, readObjects, type SourcedObject } from "../preview/read-objects.js";
 import type { ClusterPreviewOptions } from "./preview-cluster.js";
 
@@ -19,7 +20,7 @@ export const EXIT_BAD_INPUT = 2;
 
 const USAGE = `Usage: secure-defaults preview --policies PATH [--policies PATH ...] [--namespace NS]
                                [--user NAME] [--group NAME ...]
-                               [--operation CREATE|UPDATE] [-o yaml|json|patch] FILE...
+                               [--operation CREATE|UPDATE] [-o yaml|json|patch|explain] FILE...
 
 Shows what the webhook would do to Pods and workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet,
 ReplicationController, Job, CronJob), without a cluster. FILE is YAML or JSON, multi-document or a
@@ -36,7 +37,10 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
                       for a system:serviceaccount:<ns>:<name> user
   --operation OP      CREATE (default) or UPDATE (validate only, never patch)
   -o, --output FMT    yaml (default): resulting objects; json: one array of results;
-                      patch: one RFC 6902 JSON patch per object, one per line
+                      patch: one RFC 6902 JSON patch per object, one per line;
+                      explain: a report per object for people (policy choice, changes and
+                      the policy fields behind them, violations, Pod Security Standards level);
+                      coloured on a terminal unless NO_COLOR is set
 
 Exit status: 0 every object admitted, 1 any denied, 2 bad input or bad policy.
 
@@ -58,7 +62,7 @@ cluster now, read-only, and shows what the webhook would do to each as a Pod CRE
 Exit status: 0 everything admitted, 1 anything denied, 2 bad input, bad policy or a failed API call.
 `;
 
-type Output = "yaml" | "json" | "patch";
+type Output = "yaml" | "json" | "patch" | "explain";
 
 interface PreviewOptions {
   policies: string[];
@@ -129,8 +133,8 @@ function parseOptions(argv: string[]): PreviewOptions | ClusterPreviewOptions | 
   if (values.operation !== "CREATE" && values.operation !== "UPDATE") {
     throw new UsageError(`--operation must be CREATE or UPDATE, not "${values.operation}"`);
   }
-  if (!["yaml", "json", "patch"].includes(values.output)) {
-    throw new UsageError(`-o must be yaml, json or patch, not "${values.output}"`);
+  if (!["yaml", "json", "patch", "explain"].includes(values.output)) {
+    throw new UsageError(`-o must be yaml, json, patch or explain, not "${values.output}"`);
   }
   if (positionals.length === 0) throw new UsageError('no input: give one or more FILEs, or "-" for standard input');
   if (values.user === "") throw new UsageError("--user must not be empty");
@@ -182,7 +186,16 @@ function denialReport(entries: PreviewEntry[]): string {
     .join("");
 }
 
-function render(entries: PreviewEntry[], output: Output): string {
+/** How the CLI found the candidates (offline: no namespace labels, no --default-policy). */
+function candidatesFrom(namespace: string | undefined): string {
+  return namespace ? `the policies bound to namespace "${namespace}" and the unbound ones (namespace labels are not read offline)` : "every loaded policy (no namespace given)";
+}
+
+function render(entries: PreviewEntry[], output: Output, reports: ExplainReport[]): string {
+  if (output === "explain") {
+    const paint = wantsColour(process.stdout, process.env) ? COLOUR : NO_COLOUR;
+    return reports.map((r) => renderExplain(r, paint)).join("\n");
+  }
   if (output === "json") return `${JSON.stringify(entries, null, 2)}\n`;
   if (output === "patch") return entries.map((e) => `${JSON.stringify(e.patch)}\n`).join("");
   return entries.map((e) => stringify(e.object, { lineWidth: 0 })).join("---\n");
@@ -191,6 +204,7 @@ function render(entries: PreviewEntry[], output: Output): string {
 export async function run(argv: string[]): Promise<number> {
   let options: PreviewOptions | ClusterPreviewOptions | "help";
   let entries: PreviewEntry[];
+  const reports: ExplainReport[] = [];
   try {
     options = parseOptions(argv);
     if (options === "help") {
@@ -203,17 +217,23 @@ export async function run(argv: string[]): Promise<number> {
     const objects = options.files.flatMap(readInput);
     const { operation, userInfo } = options;
     const explicitNamespace = options.namespace;
+    const explain = options.output === "explain";
     entries = objects.map(({ source, object }) => {
       const namespace = explicitNamespace ?? namespaceOf(object);
-      let result;
+      let decision;
       try {
-        result = evaluateForRequest(object, namespace ?? "", undefined, { policies }, { operation, userInfo });
+        decision = decideForRequest(object, namespace ?? "", undefined, { policies }, { operation, userInfo });
       } catch (error) {
         // The engine's limits and field-type checks (issue 14): named with the file and document.
         if (error instanceof UnsupportedObjectError) throw new InputError(source, error.message);
         throw error;
       }
-      return previewEntry(object, namespace, result);
+      const { result, candidates } = decision;
+      const entry = previewEntry(object, namespace, result);
+      if (explain) {
+        reports.push(explainReport({ object, entry, result, candidates, candidatesFrom: candidatesFrom(namespace), operation }));
+      }
+      return entry;
     });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -226,7 +246,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  process.stdout.write(render(entries, options.output));
-  if (options.output !== "json") process.stderr.write(denialReport(entries));
+  process.stdout.write(render(entries, options.output, reports));
+  if (options.output !== "json" && options.output !== "explain") process.stderr.write(denialReport(entries));
   return entries.every((e) => e.allowed) ? EXIT_ADMITTED : EXIT_DENIED;
 }

@@ -21,6 +21,8 @@ import { checkProcMount } from "./proc-mount.js";
 import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
 import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaultPodSeccomp } from "./seccomp.js";
 import { checkContainerSeLinux, checkPodSeLinux, defaultContainerSeLinux, defaultPodSeLinux } from "./selinux.js";
+import { warnDefaultedRunAsNonRoot } from "./run-as-non-root-warning.js";
+import { defaultScratchSpace } from "./scratch-space.js";
 import { checkSysctls } from "./sysctls.js";
 import type { ContainerStep, ContainerView, Findings, Pod, PodStep, Policy, Reason, Violation } from "./types.js";
 import { checkRootWithRunAsNonRoot } from "./user-namespaces.js";
@@ -50,6 +52,12 @@ const CONTAINER_DEFAULTS: readonly ContainerStep[] = [
   defaultReadOnlyRootFilesystem,
   defaultAllowPrivilegeEscalation,
 ];
+
+/**
+ * Pod-level defaults that depend on what the container defaults did (not PSP): scratch space where
+ * readOnlyRootFilesystem was defaulted. Before the checks, so what they add is checked too.
+ */
+const POD_DEFAULTS_AFTER_CONTAINERS: readonly PodStep[] = [defaultScratchSpace];
 
 /** PSP ValidatePod, pod level. */
 const POD_CHECKS: readonly PodStep[] = [
@@ -102,6 +110,7 @@ const LINUX_ONLY: ReadonlySet<PodStep | ContainerStep> = new Set<PodStep | Conta
   defaultCapabilities,
   defaultReadOnlyRootFilesystem,
   defaultAllowPrivilegeEscalation,
+  defaultScratchSpace,
   checkFsGroup,
   checkSupplementalGroups,
   checkPodSeccomp,
@@ -120,15 +129,23 @@ const LINUX_ONLY: ReadonlySet<PodStep | ContainerStep> = new Set<PodStep | Conta
 interface StepLists {
   podDefaults: readonly PodStep[];
   containerDefaults: readonly ContainerStep[];
+  podDefaultsAfterContainers: readonly PodStep[];
   podChecks: readonly PodStep[];
   containerChecks: readonly ContainerStep[];
 }
 
-const LINUX_STEPS: StepLists = { podDefaults: POD_DEFAULTS, containerDefaults: CONTAINER_DEFAULTS, podChecks: POD_CHECKS, containerChecks: CONTAINER_CHECKS };
+const LINUX_STEPS: StepLists = {
+  podDefaults: POD_DEFAULTS,
+  containerDefaults: CONTAINER_DEFAULTS,
+  podDefaultsAfterContainers: POD_DEFAULTS_AFTER_CONTAINERS,
+  podChecks: POD_CHECKS,
+  containerChecks: CONTAINER_CHECKS,
+};
 const withoutLinuxOnly = <T extends PodStep | ContainerStep>(steps: readonly T[]): T[] => steps.filter((step) => !LINUX_ONLY.has(step));
 const WINDOWS_STEPS: StepLists = {
   podDefaults: withoutLinuxOnly(POD_DEFAULTS),
   containerDefaults: withoutLinuxOnly(CONTAINER_DEFAULTS),
+  podDefaultsAfterContainers: withoutLinuxOnly(POD_DEFAULTS_AFTER_CONTAINERS),
   podChecks: [checkWindowsPodFields, ...withoutLinuxOnly(POD_CHECKS)],
   containerChecks: [checkWindowsContainerFields, ...withoutLinuxOnly(CONTAINER_CHECKS)],
 };
@@ -169,9 +186,12 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   const all = containerViews(pod);
   const views = scope.ephemeralContainers ? all.filter((v) => inScope(v, scope)) : all;
   for (const view of views) for (const step of steps.containerDefaults) step(view, pod, policy, out);
+  if (podLevel) for (const step of steps.podDefaultsAfterContainers) step(pod, policy, out);
 
   if (podLevel) for (const step of steps.podChecks) step(pod, policy, out);
   for (const view of views) for (const step of steps.containerChecks) step(view, pod, policy, out);
+  // Not PSP: a Linux Pod this policy admits hears about the breakage the engine cannot see (the image's USER).
+  if (!windows && out.violations.length === 0) warnDefaultedRunAsNonRoot(pod, policy, out);
 
   return { policy, pod, mutated: out.reasons.length > 0, ...out };
 }

@@ -46,6 +46,22 @@ export interface ProfileStrategy {
   allowedProfiles?: string[];
 }
 
+/**
+ * SecureDefaultsPolicy extension (not PSP): writable scratch space for a container whose
+ * readOnlyRootFilesystem the policy defaults (scratch-space.ts).
+ */
+export interface ScratchSpace {
+  /** Absolute, normalized mount path, e.g. `/tmp`. */
+  path: string;
+  /** The Pod volume's name, e.g. `scratch-tmp`. */
+  volumeName: string;
+  /** The emptyDir's sizeLimit (a Kubernetes quantity), when the policy sets one. */
+  sizeLimit?: string;
+}
+
+/** enforce: patch and deny; warn: admit unchanged and say what enforce would have done. */
+export type PolicyMode = "enforce" | "warn";
+
 export interface RuntimeClassStrategy {
   allowedRuntimeClassNames: string[];
   defaultRuntimeClassName?: string;
@@ -115,6 +131,13 @@ export interface Policy {
    * fields cannot express, so that what the policy admits passes Pod Security Admission at that level.
    */
   podSecurityStandard?: "baseline" | "restricted";
+  /** SecureDefaultsPolicy extension (not PSP): scratch space where readOnlyRootFilesystem is defaulted. */
+  scratchSpace?: ScratchSpace[];
+  /**
+   * SecureDefaultsPolicy extension (not PSP), read by admission only (the engine ignores it): absent
+   * means enforce.
+   */
+  mode?: PolicyMode;
   /**
    * The PSA policy version the standard is judged at, as the minor of `v1.<minor>` (psa-versions.ts);
    * undefined = the newest implemented (a level alone, or `latest`).

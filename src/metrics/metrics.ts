@@ -12,6 +12,8 @@ export interface Metrics {
   /** Time to answer one /mutate request, by AdmissionRequest operation, result and whether a patch was sent. */
   requestDuration: Histogram<"operation" | "result" | "mutated">;
   denials: Counter<"operation">;
+  /** Requests answered in warn mode that enforce mode would have patched or denied. */
+  warnMode: Counter<"namespace" | "policy" | "outcome">;
   errors: Counter<"type">;
   policyReloads: Counter<"result">;
   certificateReloads: Counter<"result">;
@@ -42,6 +44,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       name: "secure_defaults_admission_denials_total",
       help: "Admission requests denied because of policy violations, by operation.",
       labelNames: ["operation"],
+      registers,
+    }),
+    warnMode: new Counter({
+      name: "secure_defaults_warn_mode_total",
+      help: "Requests admitted unchanged in warn mode that enforce mode would have changed or denied, by namespace, policy and outcome (would-patch, would-deny).",
+      labelNames: ["namespace", "policy", "outcome"],
       registers,
     }),
     errors: new Counter({

@@ -3,7 +3,7 @@
 import { parsePsaVersion } from "../engine/psa-versions.js";
 import type { GroupStrategy, IdRange, Policy, PolicyBinding, ProfileStrategy } from "../engine/types.js";
 import { issue, type IssueLocation, type PathSegment, type PolicyIssue } from "./issues.js";
-import { badProfile, isAppArmorProfile, isSeccompProfile, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
+import { badProfile, isAppArmorProfile, isSeccompProfile, scratchVolumeName, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
 
 export const ANNOTATIONS = {
   seccompDefault: "seccomp.security.alpha.kubernetes.io/defaultProfileName",
@@ -187,5 +187,9 @@ export function fromSecureDefaultsPolicy(doc: SdpDocument, source: string): Poli
         inNamespaces: subject.inNamespaces ? [...subject.inNamespaces] : undefined,
       }),
     ),
+    scratchSpace: s.scratchSpace
+      ? s.scratchSpace.map((e) => compact({ path: e.path, volumeName: e.volumeName ?? scratchVolumeName(e.path), sizeLimit: e.sizeLimit ?? undefined }))
+      : undefined,
+    mode: s.mode ?? undefined,
   });
 }

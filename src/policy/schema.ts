@@ -412,6 +412,61 @@ const subject = z
     }
   });
 
+// Scratch space and mode (SecureDefaultsPolicy extensions, issue 11)
+
+export const POLICY_MODES = ["enforce", "warn"] as const;
+
+/** A Kubernetes resource quantity as people write sizes: 64Mi, 1Gi, 500M, 1e9. */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][0-9]+)?$/;
+
+/** What is wrong with a scratch-space mount path, if anything. */
+export function scratchPathProblem(p: string): string | undefined {
+  if (!p.startsWith("/")) return `must be an absolute path such as /tmp (got ${show(p)})`;
+  if (p === "/") return `must not be / (the root filesystem itself)`;
+  if (p.endsWith("/") || p.includes("//")) return `must be written without a trailing or doubled "/" (got ${show(p)})`;
+  if (p.split("/").some((s) => s === ".." || s === ".")) return `must not contain "." or ".." segments (got ${show(p)})`;
+  if (p.includes(":")) return `must not contain ":" (got ${show(p)})`;
+  return undefined;
+}
+
+/** The volume name a scratch path gets by default: `scratch-` and the path's segments, e.g. /var/cache → scratch-var-cache. */
+export function scratchVolumeName(path: string): string {
+  return `scratch-${path.slice(1).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`;
+}
+
+export function isDnsLabel(s: string): boolean {
+  return s.length <= 63 && DNS_LABEL.test(s);
+}
+
+const scratchEntry = z
+  .strictObject({
+    path: checkedString(scratchPathProblem),
+    volumeName: checkedString((n) => (isDnsLabel(n) ? undefined : `must be a volume name (a lowercase RFC 1123 label, at most 63 characters) (got ${show(n)})`)).nullish(),
+    sizeLimit: checkedString((q) => (QUANTITY.test(q) ? undefined : `must be a quantity such as 64Mi or 1Gi (got ${show(q)})`)).nullish(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.volumeName || scratchPathProblem(e.path) !== undefined) return;
+    const derived = scratchVolumeName(e.path);
+    if (!isDnsLabel(derived)) {
+      ctx.addIssue({ code: "custom", path: ["volumeName"], message: `is required: the name derived from the path, ${show(derived)}, is not a valid volume name` });
+    }
+  });
+
+const scratchSpace = z.array(scratchEntry).superRefine((list, ctx) => {
+  const paths = new Set<string>();
+  const names = new Set<string>();
+  list.forEach((e, i) => {
+    if (paths.has(e.path)) {
+      ctx.addIssue({ code: "custom", path: [i, "path"], message: `duplicate path ${show(e.path)}` });
+      return;
+    }
+    paths.add(e.path);
+    const name = e.volumeName ?? scratchVolumeName(e.path);
+    if (names.has(name)) ctx.addIssue({ code: "custom", path: [i, "volumeName"], message: `duplicate volume name ${show(name)}` });
+    names.add(name);
+  });
+});
+
 /** SecureDefaultsPolicy: the PSP spec plus binding, profiles and the Pod Security Standard. */
 const sdpSpecShape = {
   ...pspSpecShape,
@@ -425,10 +480,12 @@ const sdpSpecShape = {
   userNamespaces: userNamespaces.nullish(),
   /** Absent: everyone may use the policy; `[]`: no one. */
   subjects: z.array(subject).nullish(),
+  scratchSpace: scratchSpace.nullish(),
+  mode: oneOf(POLICY_MODES, "mode").nullish(),
 };
 
 /** The spec fields only a SecureDefaultsPolicy has (for a hint when they appear in a PodSecurityPolicy). */
-export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces", "subjects"];
+export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces", "subjects", "scratchSpace", "mode"];
 
 type PspSpecInput = z.infer<z.ZodObject<typeof pspSpecShape>>;
 

@@ -44,6 +44,10 @@ export function policyWarnings(policy: Policy, at: IssueLocation, profilePaths: 
   for (const [field, type] of needs) {
     if (policy[field].length > 0 && !volumeAllowed(type)) out(["spec", field], `has no effect: volumes does not allow ${type}`);
   }
+  if (policy.scratchSpace?.length) {
+    if (!policy.readOnlyRootFilesystem) out(["spec", "scratchSpace"], "has no effect: scratch space is only added where readOnlyRootFilesystem: true is defaulted");
+    else if (!volumeAllowed("emptyDir")) out(["spec", "scratchSpace"], "has no effect: volumes does not allow emptyDir, so no scratch volume can be added");
+  }
   if (!volumeAllowed("projected") && !volumeAllowed("secret")) {
     out(["spec", "volumes"], "allows neither projected nor secret, so every Pod that mounts its service-account token (the API server adds that volume by default) is rejected");
   }

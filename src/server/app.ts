@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { admit, type AdmissionContext, type AdmissionOutcome } from "../admission/admit.js";
 import type { NamespaceLabels } from "../admission/decide.js";
 import { preview, PreviewInputError } from "../admission/preview.js";
+import { policyLabel } from "../admission/warn-response.js";
 import { errorResponse } from "../admission/response.js";
 import { admissionReview, parseAdmissionReview, ReviewError, type AdmissionRequest } from "../admission/review.js";
 import type { Policy } from "../engine/types.js";
@@ -225,11 +226,16 @@ export function createApp(deps: AppDependencies): RequestListener {
     const mutated = response.patch ? "true" : "false";
     metrics.requestDuration.observe({ operation: request.operation, result, mutated }, durationMs / 1000);
     if (result === "denied") metrics.denials.inc({ operation: request.operation });
+    if (outcome?.wouldDo && outcome.result) {
+      metrics.warnMode.inc({ namespace: request.namespace, policy: policyLabel(outcome.result), outcome: outcome.wouldDo });
+    }
     const fields = {
       ...requestFields(request),
       route: outcome?.route,
       policy: outcome?.result?.policy,
       allowed: response.allowed,
+      mode: outcome?.mode === "warn" ? "warn" : undefined,
+      wouldDo: outcome?.wouldDo,
       patchOperations: outcome?.patchOperations ?? 0,
       durationMs: Math.round(durationMs * 1000) / 1000,
     };
@@ -261,6 +267,7 @@ export function createApp(deps: AppDependencies): RequestListener {
         ...requestFields(request),
         policy: answer.policy ?? undefined,
         allowed: answer.allowed,
+        mode: answer.mode === "warn" ? "warn" : undefined,
         patchOperations: answer.patch.length,
         durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1000) / 1000,
       });
