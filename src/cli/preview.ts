@@ -30,6 +30,10 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
                       patch: one RFC 6902 JSON patch per object, one per line
 
 Exit status: 0 every object admitted, 1 any denied, 2 bad input or bad policy.
+
+       secure-defaults preview --network NAMESPACE --policies PATH [--label KEY=VALUE ...] [-o yaml|json]
+
+Prints the NetworkPolicies the webhook keeps in NAMESPACE (see "secure-defaults preview --network --help").
 `;
 
 type Output = "yaml" | "json" | "patch";
@@ -119,6 +123,7 @@ function render(entries: PreviewEntry[], output: Output): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.some((a) => a === "--network" || a.startsWith("--network="))) return (await import("./preview-network.js")).run(argv);
   let options: PreviewOptions | "help";
   let entries: PreviewEntry[];
   try {
