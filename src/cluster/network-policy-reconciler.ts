@@ -48,12 +48,26 @@ function isOurs(np: V1NetworkPolicy): boolean {
   return MANAGED_NAMES.includes(np.metadata?.name ?? "") && np.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
 }
 
-/** Whether the live object already is what we would apply (JSON round trip: the client's models carry undefined fields). */
+/**
+ * The spec in its JSON form: the client's model objects carry undefined fields and name the ingress
+ * rule's `from` `_from` (the only renamed field of NetworkPolicySpec in client-node 1.4.0).
+ */
+function wireSpec(spec: unknown): unknown {
+  return JSON.parse(JSON.stringify(spec ?? {}), (key, value: unknown) => {
+    if (value && typeof value === "object" && !Array.isArray(value) && "_from" in value) {
+      const { _from, ...rest } = value as { _from: unknown };
+      return { from: _from, ...rest };
+    }
+    return value;
+  });
+}
+
+/** Whether the live object already is what we would apply. */
 function upToDate(live: V1NetworkPolicy, desired: NetworkPolicyObject): boolean {
   return (
     live.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY &&
     live.metadata?.annotations?.[SOURCE_POLICY_ANNOTATION] === desired.metadata.annotations[SOURCE_POLICY_ANNOTATION] &&
-    isDeepStrictEqual(JSON.parse(JSON.stringify(live.spec ?? {})), desired.spec)
+    isDeepStrictEqual(wireSpec(live.spec), desired.spec)
   );
 }
 
@@ -210,9 +224,11 @@ export class NetworkPolicyReconciler {
             logger.warn("a NetworkPolicy that is not ours has our name; left alone, the network default is not applied", { namespace, name });
           }
           this.#conflicts.set(key, { namespace, name });
+          metrics.conflicts.set(this.#conflicts.size);
           continue;
         }
         this.#conflicts.delete(key);
+        metrics.conflicts.set(this.#conflicts.size);
         const live = ours.get(name);
         if (live && upToDate(live, object)) continue;
         await this.#call("apply", { namespace, name }, () =>
