@@ -75,6 +75,7 @@ describe("cluster: NetworkPolicies of the network default", () => {
 
   it("gives an opted-in namespace exactly its network default's objects, by server-side apply", async () => {
     await eventually(() => inNamespace("team-a").length === 2, "team-a's NetworkPolicies");
+    await harness.webhook.networkPolicies!.idle();
     assert.deepEqual(stored(inNamespace("team-a")), expected("both-with-extra-rules").sort((a, b) => (a.name < b.name ? -1 : 1)));
     const applies = stub.requests.filter((r) => r.method === "PATCH");
     assert.deepEqual(
@@ -120,6 +121,7 @@ describe("cluster: NetworkPolicies of the network default", () => {
     const decoy = stub.putUserPolicy("team-a", "copied-from-ours", { podSelector: {}, policyTypes: ["Egress"] }, MANAGED);
     stub.core.set("team-a", { [POLICY_LABEL]: "egress-all-except-cloud-metadata" });
     await eventually(() => !stub.get("team-a", "secure-defaults-egress"), "our egress policy to go");
+    await harness.webhook.networkPolicies!.idle();
     assert.deepEqual(inNamespace("team-a"), [decoy, user].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)));
     assert.equal(await metric(harness, "secure_defaults_network_policies_deleted_total"), 2);
   });

@@ -31,6 +31,8 @@ export interface NetworkingRequest {
   query: Record<string, string>;
   contentType?: string;
   body?: unknown;
+  /** For PATCH and DELETE: whether the object existed before (an apply that creates is authorized as create). */
+  existed?: boolean;
 }
 
 const BASE = "/apis/networking.k8s.io/v1";
@@ -109,7 +111,9 @@ export class NetworkingStubApiServer {
     const contentType = req.headers["content-type"];
     let body: unknown;
     if (text) body = contentType?.includes("yaml") ? parse(text) : JSON.parse(text);
-    this.requests.push({ method: req.method ?? "", path: url.pathname, query, contentType, body });
+    const named = /\/namespaces\/([^/]+)\/networkpolicies\/([^/]+)$/.exec(url.pathname);
+    const existed = named ? this.get(named[1], named[2]) !== undefined : undefined;
+    this.requests.push({ method: req.method ?? "", path: url.pathname, query, contentType, body, ...(named ? { existed } : {}) });
     const failure = this.#failures.find((f) => f.method === req.method && f.remaining > 0);
     if (failure) {
       failure.remaining -= 1;
