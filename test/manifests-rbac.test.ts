@@ -2,7 +2,9 @@
 // requests it actually makes to the stub API server (namespace cache plus NetworkPolicy reconciler,
 // through opt-in, a policy change and opt-out), not from a list kept by hand.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { ENABLED_LABEL, POLICY_LABEL } from "../src/admission/decide.js";
 import { REPO_ROOT } from "./support/fixture-cases.js";
 import { BASE_DIR, only, render } from "./support/manifests-render.js";
@@ -67,5 +69,14 @@ describe("manifests: RBAC matches what the webhook does", () => {
     for (const [key, verbs] of Object.entries(usedSorted)) for (const verb of verbs) assert.ok(granted[key]?.includes(verb), `${key} ${verb} is used but not granted`);
     assert.deepEqual(granted["networking.k8s.io/networkpolicies"], usedSorted["networking.k8s.io/networkpolicies"], "nothing granted that is not used");
     assert.deepEqual(granted, { "/namespaces": ["get", "list", "watch"], "networking.k8s.io/networkpolicies": ["create", "delete", "list", "patch"] });
+  });
+
+  it("docs/install.md shows the ClusterRole's rules as they are", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs", "install.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Network defaults: RBAC"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(yaml, "a yaml block in the section");
+    const role = only(render(BASE_DIR), "ClusterRole") as unknown as { rules: Rule[] };
+    assert.deepEqual(parse(yaml).rules, role.rules);
   });
 });
