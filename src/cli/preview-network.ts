@@ -64,6 +64,10 @@ function parseOptions(argv: string[]): Options | "help" {
 
 export async function run(argv: string[]): Promise<number> {
   let options: Options | "help";
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(NETWORK_USAGE);
+    return EXIT_OK;
+  }
   try {
     options = parseOptions(argv);
     if (options === "help") {
