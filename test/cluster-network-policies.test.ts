@@ -98,10 +98,12 @@ describe("cluster: NetworkPolicies of the network default", () => {
     assert.ok(!stub.requests.some((r) => r.path.includes("/namespaces/not-opted-in/")), "not even listed");
   });
 
-  it("does not apply again what is already there (a resync with nothing to do only lists)", async () => {
+  it("does not apply again what is already there: a resync with nothing to do is one cluster-wide LIST", async () => {
     const before = stub.requests.length;
-    await eventually(() => stub.requests.slice(before).filter((r) => r.path === "/apis/networking.k8s.io/v1/networkpolicies").length >= 2, "two resyncs");
-    assert.deepEqual(stub.requests.slice(before).filter((r) => r.method !== "GET"), []);
+    await eventually(() => stub.requests.slice(before).filter((r) => r.path === "/apis/networking.k8s.io/v1/networkpolicies").length >= 3, "three resyncs");
+    await harness.webhook.networkPolicies!.idle();
+    const during = stub.requests.slice(before);
+    assert.deepEqual(new Set(during.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)}`)), new Set(['GET /apis/networking.k8s.io/v1/networkpolicies {"labelSelector":"app.kubernetes.io/managed-by=kube-secure-defaults"}']));
     assert.equal(await metric(harness, "secure_defaults_network_policies_applied_total"), 2);
   });
 

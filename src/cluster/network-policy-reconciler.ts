@@ -168,13 +168,21 @@ export class NetworkPolicyReconciler {
   async #syncAll(): Promise<void> {
     const { logger, metrics, namespaces } = this.#opts;
     let ok = true;
+    /** Ours per namespace, from the cluster-wide list: where they already are as desired, no further call. */
+    let known: Map<string, Live[]> | undefined = new Map();
     try {
       const list = await this.#call("list", {}, () =>
         this.#api.listNetworkPolicyForAllNamespaces({ labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` }),
       );
       this.#withOurs.clear();
-      for (const np of list.items) if (isOurs(np) && np.metadata?.namespace) this.#withOurs.add(np.metadata.namespace);
+      for (const np of list.items) {
+        const namespace = np.metadata?.namespace;
+        if (!namespace || !isOurs(np)) continue;
+        this.#withOurs.add(namespace);
+        known.set(namespace, [...(known.get(namespace) ?? []), np as Live]);
+      }
     } catch (error) {
+      known = undefined;
       ok = false;
       logger.error("cannot list our NetworkPolicies; resyncing from what is known", { error: firstLine(error) });
     }
@@ -183,15 +191,19 @@ export class NetworkPolicyReconciler {
     for (const namespace of [...names].sort()) {
       if (this.#stopped) return;
       this.#queue.delete(namespace);
-      if (!(await this.#syncNamespace(namespace))) ok = false;
+      if (!(await this.#syncNamespace(namespace, known ? (known.get(namespace) ?? []) : undefined))) ok = false;
       synced += 1;
     }
     if (ok) metrics.lastSync.set(Date.now() / 1000);
     logger.debug("NetworkPolicy resync done", { namespaces: synced, ok });
   }
 
-  /** Brings one namespace to its desired NetworkPolicies. False when an API call failed for good. */
-  async #syncNamespace(namespace: string): Promise<boolean> {
+  /**
+   * Brings one namespace to its desired NetworkPolicies. False when an API call failed for good.
+   * `known`: ours in the namespace as just listed cluster-wide; when they are exactly as desired, the
+   * namespace is not listed again (a resync with nothing to do costs one LIST for the whole cluster).
+   */
+  async #syncNamespace(namespace: string, known?: Live[]): Promise<boolean> {
     const { logger, metrics, namespaces } = this.#opts;
     const labels = namespaces.peek(namespace);
     // A namespace not in the cache is gone (its NetworkPolicies with it) or not known yet: never delete there.
@@ -206,6 +218,9 @@ export class NetworkPolicyReconciler {
       desired = choice.objects;
     }
     if (desired.length === 0 && !this.#withOurs.has(namespace)) return true;
+    if (known && known.length === desired.length && desired.every((d) => known.some((k) => k.metadata.name === d.metadata.name && upToDate(k, d)))) {
+      return true;
+    }
 
     try {
       const list = await this.#call("list", { namespace }, () => this.#api.listNamespacedNetworkPolicy({ namespace }));
