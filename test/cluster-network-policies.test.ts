@@ -57,6 +57,7 @@ describe("cluster: NetworkPolicies of the network default", () => {
     stub.core.set("team-a", { ...ON, [POLICY_LABEL]: "both-with-extra-rules" });
     stub.core.set("no-network", { ...ON, [POLICY_LABEL]: "lenient" });
     stub.core.set("not-opted-in", { [POLICY_LABEL]: "both-with-extra-rules" });
+    stub.core.set("kube-system", { ...ON, [POLICY_LABEL]: "both-with-extra-rules" });
     await stub.start();
     harness = await startHarness({
       policies: [policyDir],
@@ -91,10 +92,11 @@ describe("cluster: NetworkPolicies of the network default", () => {
     assert.equal(await metric(harness, "secure_defaults_network_policies_applied_total"), 2);
   });
 
-  it("leaves namespaces alone that are not opted in, or whose policy declares no network default", async () => {
+  it("leaves namespaces alone that are not opted in, whose policy declares no network default, or kube-system even when labelled", async () => {
     await eventually(async () => (await metric(harness, "secure_defaults_network_policy_last_sync_timestamp_seconds")) > 0, "a full sync");
     assert.deepEqual(inNamespace("not-opted-in"), []);
     assert.deepEqual(inNamespace("no-network"), []);
+    assert.deepEqual(inNamespace("kube-system"), []);
     assert.ok(!stub.requests.some((r) => r.path.includes("/namespaces/not-opted-in/")), "not even listed");
   });
 

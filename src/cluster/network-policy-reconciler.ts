@@ -15,6 +15,12 @@ import type { Labels } from "./namespace-cache.js";
 /** The server-side apply field manager: the same in every replica. */
 export const FIELD_MANAGER = "kube-secure-defaults";
 
+/**
+ * Never isolated, even when labelled: the control plane's namespaces, which the webhook configuration
+ * excludes by name as well (cluster DNS lives in kube-system).
+ */
+export const NEVER_ISOLATED: readonly string[] = ["kube-system", "kube-public", "kube-node-lease"];
+
 /** What the reconciler needs of the namespace cache. */
 export interface NamespaceSource {
   names(): string[];
@@ -27,6 +33,8 @@ export interface NetworkPolicyReconcilerOptions {
   namespaces: NamespaceSource;
   policies: () => readonly Policy[];
   defaultPolicy?: string;
+  /** Namespaces treated as not opted in besides NEVER_ISOLATED: the webhook's own, when known. */
+  excludedNamespaces?: readonly string[];
   logger: Logger;
   metrics: NetworkPolicyMetrics;
   /** Full resync period; default 5 minutes. */
@@ -209,7 +217,8 @@ export class NetworkPolicyReconciler {
     // A namespace not in the cache is gone (its NetworkPolicies with it) or not known yet: never delete there.
     if (!labels) return true;
     let desired: NetworkPolicyObject[] = [];
-    if (optedIn(labels)) {
+    const excluded = NEVER_ISOLATED.includes(namespace) || (this.#opts.excludedNamespaces ?? []).includes(namespace);
+    if (optedIn(labels) && !excluded) {
       const choice = chooseNetworkDefault(this.#opts.policies(), namespace, labels, this.#opts.defaultPolicy);
       if (!choice.ok) {
         logger.warn("no network default for namespace; its NetworkPolicies are left as they are", { namespace, error: choice.message });
@@ -264,7 +273,7 @@ export class NetworkPolicyReconciler {
         const preconditions = { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion };
         await this.#call("delete", { namespace, name }, () => this.#api.deleteNamespacedNetworkPolicy({ name, namespace, body: { preconditions } }));
         metrics.deleted.inc();
-        logger.info("NetworkPolicy deleted", { namespace, name, reason: optedIn(labels) ? "no longer in the network default" : "namespace not opted in" });
+        logger.info("NetworkPolicy deleted", { namespace, name, reason: excluded ? "namespace never isolated" : optedIn(labels) ? "no longer in the network default" : "namespace not opted in" });
       }
       if (desired.length === 0 || [...wanted].every((name) => others.has(name))) this.#withOurs.delete(namespace);
       metrics.conflicts.set(this.#conflicts.size);

@@ -89,6 +89,8 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, metric
         namespaces,
         policies: () => policies.current().policies,
         defaultPolicy: config.defaultPolicy,
+        // In a Pod, the service account's namespace is the webhook's own: never isolated by it.
+        excludedNamespaces: config.cluster === "in-cluster" ? [kubeConfig.getContextObject(kubeConfig.currentContext)?.namespace ?? ""] : [],
         logger,
         metrics: createNetworkPolicyMetrics(metrics.registry),
         resyncMs: config.networkResyncMs,
