@@ -147,6 +147,20 @@ describe("cluster: NetworkPolicies of the network default", () => {
     assert.equal(await metric(harness, "secure_defaults_network_policy_conflicts"), 0);
   });
 
+  it("forgets a conflict when the namespace no longer wants the name", async () => {
+    const theirs = stub.putUserPolicy("team-d", "secure-defaults-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
+    stub.core.set("team-d", { ...ON, [POLICY_LABEL]: "both-with-extra-rules" });
+    await eventually(() => harness.webhook.networkPolicies!.conflicts().some((c) => c.namespace === "team-d"), "the conflict");
+    stub.core.set("team-d", { ...ON, [POLICY_LABEL]: "egress-dns" });
+    await eventually(() => !harness.webhook.networkPolicies!.conflicts().some((c) => c.namespace === "team-d"), "the conflict to be forgotten");
+    await harness.webhook.networkPolicies!.idle();
+    assert.equal(await metric(harness, "secure_defaults_network_policy_conflicts"), 0);
+    assert.deepEqual(stub.get("team-d", "secure-defaults-ingress"), theirs, "still untouched");
+    stub.core.set("team-d", {});
+    await eventually(() => !stub.get("team-d", "secure-defaults-egress"), "ours gone on opt-out");
+    assert.deepEqual(inNamespace("team-d"), [theirs]);
+  });
+
   it("retries a failing API call and counts every failed attempt", async () => {
     const applyErrors = await metric(harness, "secure_defaults_network_policy_errors_total", { operation: "apply" });
     stub.failNext("PATCH", 500, 2);

@@ -215,7 +215,7 @@ export class NetworkPolicyReconciler {
     const { logger, metrics, namespaces } = this.#opts;
     const labels = namespaces.peek(namespace);
     // A namespace not in the cache is gone (its NetworkPolicies with it) or not known yet: never delete there.
-    if (!labels) return true;
+    if (!labels) return this.#forgetConflicts(namespace);
     let desired: NetworkPolicyObject[] = [];
     const excluded = NEVER_ISOLATED.includes(namespace) || (this.#opts.excludedNamespaces ?? []).includes(namespace);
     if (optedIn(labels) && !excluded) {
@@ -226,7 +226,7 @@ export class NetworkPolicyReconciler {
       }
       desired = choice.objects;
     }
-    if (desired.length === 0 && !this.#withOurs.has(namespace)) return true;
+    if (desired.length === 0 && !this.#withOurs.has(namespace)) return this.#forgetConflicts(namespace);
     if (known && known.length === desired.length && desired.every((d) => known.some((k) => k.metadata.name === d.metadata.name && upToDate(k, d)))) {
       return true;
     }
@@ -283,6 +283,13 @@ export class NetworkPolicyReconciler {
       logger.error("cannot bring the namespace's NetworkPolicies up to date; retried at the next resync", { namespace, error: firstLine(error) });
       return false;
     }
+  }
+
+  /** Nothing of ours is wanted in the namespace: a same-named object there is no longer a conflict. */
+  #forgetConflicts(namespace: string): true {
+    for (const name of MANAGED_NAMES) this.#conflicts.delete(`${namespace}/${name}`);
+    this.#opts.metrics.conflicts.set(this.#conflicts.size);
+    return true;
   }
 
   /** One API call with retries: every failed attempt is counted; 5xx, 429 and network errors are retried. */
