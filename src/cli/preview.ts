@@ -60,6 +60,9 @@ cluster now, read-only, and shows what the webhook would do to each as a Pod CRE
   -o, --output FMT       table (default): per namespace and workload; json: one array, per object
 
 Exit status: 0 everything admitted, 1 anything denied, 2 bad input, bad policy or a failed API call.
+       secure-defaults preview --network NAMESPACE --policies PATH [--label KEY=VALUE ...] [-o yaml|json]
+
+Prints the NetworkPolicies the webhook keeps in NAMESPACE (see "secure-defaults preview --network --help").
 `;
 
 type Output = "yaml" | "json" | "patch" | "explain";
@@ -202,6 +205,7 @@ function render(entries: PreviewEntry[], output: Output, reports: ExplainReport[
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.some((a) => a === "--network" || a.startsWith("--network="))) return (await import("./preview-network.js")).run(argv);
   let options: PreviewOptions | ClusterPreviewOptions | "help";
   let entries: PreviewEntry[];
   const reports: ExplainReport[] = [];

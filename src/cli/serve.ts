@@ -31,6 +31,8 @@ Options (environment variable in brackets; a flag wins over its variable):
   --kubeconfig FILE      read namespace labels from this cluster    [SECURE_DEFAULTS_KUBECONFIG]
                          (in a Pod the service account is used automatically; without either,
                          the policy files alone decide)
+  --network-policies on|off  keep the NetworkPolicies of the policies' networkDefault in opted-in
+                         namespaces (default on; needs a cluster)  [SECURE_DEFAULTS_NETWORK_POLICIES]
   --shutdown-delay SEC   keep serving this long after SIGTERM before closing (default 0)
                                                                     [SECURE_DEFAULTS_SHUTDOWN_DELAY]
   --shutdown-timeout SEC longest wait for requests in flight on shutdown (default 20)
@@ -68,6 +70,7 @@ const FLAGS = {
   "on-error": { type: "string" },
   "log-level": { type: "string" },
   kubeconfig: { type: "string" },
+  "network-policies": { type: "string" },
   "shutdown-delay": { type: "string" },
   "shutdown-timeout": { type: "string" },
   preview: { type: "string" },
@@ -148,6 +151,8 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   const previewHost = pick("preview-host");
   if (previewHost !== undefined && previewPort === undefined) throw new OptionsError("--preview-host needs --preview-port");
   const maxConnections = integer("max-connections", pick("max-connections") ?? String(DEFAULT_MAX_CONNECTIONS), 1, 1_000_000);
+  const network = pick("network-policies") ?? "on";
+  if (network !== "on" && network !== "off") throw new OptionsError(`--network-policies must be "on" or "off", got "${network}"`);
   const delay = pick("shutdown-delay");
   const timeout = pick("shutdown-timeout");
 
@@ -160,6 +165,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     onError: onError as OnError,
     logLevel,
     cluster: kubeconfig ? { kubeconfig } : inCluster(env) ? "in-cluster" : undefined,
+    networkPolicies: network === "on",
     shutdownDelayMs: delay === undefined ? 0 : seconds("shutdown-delay", delay),
     shutdownTimeoutMs: timeout === undefined ? 20_000 : seconds("shutdown-timeout", timeout),
     preview,

@@ -39,6 +39,7 @@ export class NamespaceCache {
   #stopped = false;
   #restart: NodeJS.Timeout | undefined;
   readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #listeners = new Set<(namespace: string) => void>();
 
   constructor(opts: NamespaceCacheOptions) {
     const api = opts.kubeConfig.makeApiClient(CoreV1Api);
@@ -49,6 +50,12 @@ export class NamespaceCache {
     const wake = (ns: V1Namespace) => this.#wake(ns.metadata?.name ?? "");
     this.#informer.on("add", wake);
     this.#informer.on("update", wake);
+    const changed = (ns: V1Namespace) => {
+      for (const listener of this.#listeners) listener(ns.metadata?.name ?? "");
+    };
+    this.#informer.on("add", changed);
+    this.#informer.on("update", changed);
+    this.#informer.on("delete", changed);
     this.#informer.on("connect", () => {
       this.#logger.debug("namespace watch connecting");
     });
@@ -106,6 +113,16 @@ export class NamespaceCache {
     if (!waiters) return;
     this.#waiters.delete(name);
     for (const resolve of waiters) resolve();
+  }
+
+  /** Calls `listener` with the name of every namespace the watch adds, changes or removes. */
+  onChange(listener: (namespace: string) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /** The names of every cached namespace. */
+  names(): string[] {
+    return this.#informer.list().map((ns) => ns.metadata?.name ?? "").filter(Boolean);
   }
 
   /** Labels of a cached namespace, or undefined when it is not in the cache. */

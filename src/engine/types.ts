@@ -88,6 +88,27 @@ export interface PolicySubject {
 }
 
 /**
+ * SecureDefaultsPolicy extension, not PSP and not read by the engine: the NetworkPolicies kept in the
+ * namespaces the policy is chosen for. Rules are NetworkPolicy's own ingress/egress rule syntax.
+ */
+export interface NetworkPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface NetworkPort {
+  protocol?: "TCP" | "UDP" | "SCTP";
+  port?: number | string;
+  endPort?: number;
+}
+export interface NetworkDefault {
+  ingress?: "deny-all" | "same-namespace";
+  egress?: "deny-all" | "dns" | "dns-and-same-namespace" | "all-except-cloud-metadata";
+  allowIngress: { from?: NetworkPeer[]; ports?: NetworkPort[] }[];
+  allowEgress: { to?: NetworkPeer[]; ports?: NetworkPort[] }[];
+}
+
+/**
  * A validated policy with every default filled in: the engine never sees `undefined` where PSP had a
  * default. Field names and meanings are PSP's `policy/v1beta1` spec.
  */
@@ -131,6 +152,8 @@ export interface Policy {
    * fields cannot express, so that what the policy admits passes Pod Security Admission at that level.
    */
   podSecurityStandard?: "baseline" | "restricted";
+  /** SecureDefaultsPolicy extension (not PSP): the namespace network default, see NetworkDefault. */
+  networkDefault?: NetworkDefault;
   /** SecureDefaultsPolicy extension (not PSP): scratch space where readOnlyRootFilesystem is defaulted. */
   scratchSpace?: ScratchSpace[];
   /**

@@ -1,7 +1,7 @@
 // A validated policy document → the engine's Policy, with PSP v1beta1's defaults filled in.
 // PodSecurityPolicy keeps seccomp and AppArmor in annotations; they are read (and checked) here.
 import { parsePsaVersion } from "../engine/psa-versions.js";
-import type { GroupStrategy, IdRange, Policy, PolicyBinding, ProfileStrategy } from "../engine/types.js";
+import type { GroupStrategy, IdRange, NetworkDefault, Policy, PolicyBinding, ProfileStrategy } from "../engine/types.js";
 import { issue, type IssueLocation, type PathSegment, type PolicyIssue } from "./issues.js";
 import { badProfile, isAppArmorProfile, isSeccompProfile, scratchVolumeName, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
 
@@ -191,5 +191,22 @@ export function fromSecureDefaultsPolicy(doc: SdpDocument, source: string): Poli
       ? s.scratchSpace.map((e) => compact({ path: e.path, volumeName: e.volumeName ?? scratchVolumeName(e.path), sizeLimit: e.sizeLimit ?? undefined }))
       : undefined,
     mode: s.mode ?? undefined,
+    networkDefault: s.networkDefault ? networkDefaultOf(s.networkDefault) : undefined,
+  });
+}
+
+/** The schema's nullable fields as absent ones (null and undefined mean the same in a policy file). */
+function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutNulls) as T;
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v)])) as T;
+}
+
+function networkDefaultOf(n: NonNullable<SdpDocument["spec"]["networkDefault"]>): NetworkDefault {
+  return compact({
+    ingress: n.ingress ?? undefined,
+    egress: n.egress ?? undefined,
+    allowIngress: withoutNulls(n.allowIngress ?? []) as NetworkDefault["allowIngress"],
+    allowEgress: withoutNulls(n.allowEgress ?? []) as NetworkDefault["allowEgress"],
   });
 }

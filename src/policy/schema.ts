@@ -4,6 +4,7 @@
 // spec fields are checked on the spec as a whole. Messages are written for the person editing the file.
 import { z } from "zod";
 import { NEWEST_PSA_MINOR, parsePsaVersion } from "../engine/psa-versions.js";
+import { parseCidr, strictlyInside } from "./cidr.js";
 
 export const PSP_API_VERSIONS = ["policy/v1beta1", "extensions/v1beta1"] as const;
 export const SDP_API_VERSION = "secure-defaults.io/v1alpha1";
@@ -467,6 +468,89 @@ const scratchSpace = z.array(scratchEntry).superRefine((list, ctx) => {
   });
 });
 
+// Network default (SecureDefaultsPolicy only): named presets plus extra allow rules written in
+// NetworkPolicy's own rule and peer syntax, checked as the API server's NetworkPolicy validation does.
+
+export const INGRESS_PRESETS = ["deny-all", "same-namespace"] as const;
+export const EGRESS_PRESETS = ["deny-all", "dns", "dns-and-same-namespace", "all-except-cloud-metadata"] as const;
+export const NETWORK_PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+
+/** IANA service name, as a named container port (validation.IsValidPortName). */
+function isPortName(s: string): boolean {
+  return s.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(s) && /[a-z]/.test(s) && !s.includes("--");
+}
+
+const cidrText = checkedString((s) =>
+  parseCidr(s) ? undefined : `must be a CIDR block such as 10.0.0.0/8 or fd00::/8 (got ${show(s)})`,
+);
+
+const ipBlock = z
+  .strictObject({ cidr: cidrText, except: z.array(cidrText).nullish() })
+  .superRefine((b, ctx) => {
+    const outer = parseCidr(b.cidr);
+    (b.except ?? []).forEach((e, i) => {
+      const inner = parseCidr(e);
+      if (outer && inner && !strictlyInside(inner, outer)) {
+        ctx.addIssue({ code: "custom", path: ["except", i], message: `${show(e)} must be a strict subset of cidr ${show(b.cidr)}` });
+      }
+    });
+  });
+
+const networkPeer = z
+  .strictObject({ podSelector: namespaceSelector.nullish(), namespaceSelector: namespaceSelector.nullish(), ipBlock: ipBlock.nullish() })
+  .superRefine((p, ctx) => {
+    const selectors = Boolean(p.podSelector) || Boolean(p.namespaceSelector);
+    if (p.ipBlock && selectors) {
+      ctx.addIssue({ code: "custom", path: ["ipBlock"], message: "may not be combined with podSelector or namespaceSelector in one peer" });
+    } else if (!p.ipBlock && !selectors) {
+      ctx.addIssue({ code: "custom", message: "must set podSelector, namespaceSelector or ipBlock" });
+    }
+  });
+
+const networkPort = z
+  .strictObject({
+    protocol: oneOf(NETWORK_PROTOCOLS, "protocol").nullish(),
+    port: z
+      .union([z.int(), z.string()], { error: "must be a port number or a port name" })
+      .superRefine((port, ctx) => {
+        if (typeof port === "number" && (port < 1 || port > 65535)) ctx.addIssue({ code: "custom", message: `must be between 1 and 65535 (got ${port})` });
+        if (typeof port === "string" && !isPortName(port)) {
+          ctx.addIssue({ code: "custom", message: `must be a port number or an IANA service name (at most 15 characters a-z, 0-9 and '-', with a letter) (got ${show(port)})` });
+        }
+      })
+      .nullish(),
+    endPort: z.int().nullish(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.endPort === undefined || p.endPort === null) return;
+    if (typeof p.port !== "number") ctx.addIssue({ code: "custom", path: ["endPort"], message: "needs a numeric port to start the range" });
+    else if (p.endPort < p.port || p.endPort > 65535) {
+      ctx.addIssue({ code: "custom", path: ["endPort"], message: `must be between port (${p.port}) and 65535 (got ${p.endPort})` });
+    }
+  });
+
+const ingressRule = z.strictObject({ from: z.array(networkPeer).nullish(), ports: z.array(networkPort).nullish() });
+const egressRule = z.strictObject({ to: z.array(networkPeer).nullish(), ports: z.array(networkPort).nullish() });
+
+const networkDefault = z
+  .strictObject({
+    ingress: oneOf(INGRESS_PRESETS, "ingress preset").nullish(),
+    egress: oneOf(EGRESS_PRESETS, "egress preset").nullish(),
+    allowIngress: z.array(ingressRule).nullish(),
+    allowEgress: z.array(egressRule).nullish(),
+  })
+  .superRefine((n, ctx) => {
+    if (!n.ingress && !n.egress) {
+      ctx.addIssue({ code: "custom", message: `must set ingress (${INGRESS_PRESETS.join(", ")}) or egress (${EGRESS_PRESETS.join(", ")})` });
+    }
+    if (n.allowIngress?.length && !n.ingress) {
+      ctx.addIssue({ code: "custom", path: ["allowIngress"], message: "needs an ingress preset: extra allow rules only widen a default that denies" });
+    }
+    if (n.allowEgress?.length && !n.egress) {
+      ctx.addIssue({ code: "custom", path: ["allowEgress"], message: "needs an egress preset: extra allow rules only widen a default that denies" });
+    }
+  });
+
 /** SecureDefaultsPolicy: the PSP spec plus binding, profiles and the Pod Security Standard. */
 const sdpSpecShape = {
   ...pspSpecShape,
@@ -482,10 +566,11 @@ const sdpSpecShape = {
   subjects: z.array(subject).nullish(),
   scratchSpace: scratchSpace.nullish(),
   mode: oneOf(POLICY_MODES, "mode").nullish(),
+  networkDefault: networkDefault.nullish(),
 };
 
 /** The spec fields only a SecureDefaultsPolicy has (for a hint when they appear in a PodSecurityPolicy). */
-export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces", "subjects", "scratchSpace", "mode"];
+export const SDP_ONLY_FIELDS = ["namespaces", "namespaceSelector", "seccomp", "appArmor", "podSecurityStandard", "userNamespaces", "subjects", "scratchSpace", "mode", "networkDefault"];
 
 type PspSpecInput = z.infer<z.ZodObject<typeof pspSpecShape>>;
 

@@ -24,6 +24,8 @@ export interface PolicyStoreOptions {
   metrics: Metrics;
   debounceMs?: number;
   pollMs?: number;
+  /** Called after a reload put a new set in service. */
+  onReload?: () => void;
 }
 
 const POLICY_FILE = /\.(ya?ml|json)$/;
@@ -138,6 +140,7 @@ export class PolicyStore {
       metrics.policyReloads.inc({ result: "success" });
       for (const warning of set.warnings) logger.warn("policy warning", { warning });
       logger.info("policies reloaded", { policies: set.policies.map((p) => p.name), generation: snapshot.generation });
+      this.#opts.onReload?.();
       return true;
     } catch (error) {
       metrics.policyReloads.inc({ result: "failure" });

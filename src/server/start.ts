@@ -2,6 +2,7 @@
 // cache when a cluster is reachable, the app and the HTTPS server, file watching, and a graceful stop.
 import type { AddressInfo } from "node:net";
 import type { NamespaceCache } from "../cluster/namespace-cache.js";
+import type { NetworkPolicyReconciler } from "../cluster/network-policy-reconciler.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { ensureDevelopmentCertificates } from "../tls/dev-certs.js";
@@ -37,6 +38,12 @@ export interface WebhookConfig {
   previewHost?: string;
   /** Open connections at most, per listener (default 1000). */
   maxConnections?: number;
+  /** Keep the network defaults' NetworkPolicies in opted-in namespaces (needs a cluster); default true. */
+  networkPolicies?: boolean;
+  /** NetworkPolicy resync period (ms; default 5 minutes), attempts per API call and first retry wait (ms). */
+  networkResyncMs?: number;
+  networkAttempts?: number;
+  networkRetryDelayMs?: number;
 }
 
 export interface RunningWebhook {
@@ -46,6 +53,8 @@ export interface RunningWebhook {
   preview?: { address: AddressInfo; server: WebhookServer };
   policies: PolicyStore;
   namespaces?: NamespaceCache;
+  /** Keeps the network defaults' NetworkPolicies; absent without a cluster or with --network-policies=off. */
+  networkPolicies?: NetworkPolicyReconciler;
   /** The development CA, when development certificates are in use. */
   devCaPath?: string;
   /** Named readiness checks (the same as GET /readyz). */
@@ -55,7 +64,9 @@ export interface RunningWebhook {
 }
 
 export async function startWebhook(config: WebhookConfig, logger: Logger, metrics: Metrics): Promise<RunningWebhook> {
+  let networkPolicies: NetworkPolicyReconciler | undefined;
   const policies = new PolicyStore({
+    onReload: () => networkPolicies?.resync(),
     paths: config.policies,
     defaultPolicy: config.defaultPolicy,
     logger,
@@ -78,8 +89,28 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, metric
   let namespaces: NamespaceCache | undefined;
   if (config.cluster) {
     const { NamespaceCache, kubeConfigFrom } = await import("../cluster/namespace-cache.js");
-    namespaces = new NamespaceCache({ kubeConfig: kubeConfigFrom(config.cluster), logger, restartDelayMs: config.namespaceRestartDelayMs });
+    const kubeConfig = kubeConfigFrom(config.cluster);
+    namespaces = new NamespaceCache({ kubeConfig, logger, restartDelayMs: config.namespaceRestartDelayMs });
+    if (config.networkPolicies ?? true) {
+      const { NetworkPolicyReconciler } = await import("../cluster/network-policy-reconciler.js");
+      const { createNetworkPolicyMetrics } = await import("../metrics/network-policy-metrics.js");
+      networkPolicies = new NetworkPolicyReconciler({
+        kubeConfig,
+        namespaces,
+        policies: () => policies.current().policies,
+        defaultPolicy: config.defaultPolicy,
+        // In a Pod, the service account's namespace is the webhook's own: never isolated by it.
+        excludedNamespaces: config.cluster === "in-cluster" ? [kubeConfig.getContextObject(kubeConfig.currentContext)?.namespace ?? ""] : [],
+        logger,
+        metrics: createNetworkPolicyMetrics(metrics.registry),
+        resyncMs: config.networkResyncMs,
+        attempts: config.networkAttempts,
+        retryDelayMs: config.networkRetryDelayMs,
+      });
+    }
   }
+  const networkMode = !(config.networkPolicies ?? true) ? "off (--network-policies=off)" : networkPolicies ? "on" : "off (no cluster: no --kubeconfig and not in a Pod)";
+  logger.info(`network defaults: ${networkMode}`, { networkPolicies: Boolean(networkPolicies) });
   let stopping = false;
   const readiness = (): Record<string, boolean> => ({
     policies: policies.loaded,
@@ -138,6 +169,7 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, metric
     // In the background: the webhook serves meanwhile and reports not ready until the cache is synced.
     void namespaces.start();
   }
+  networkPolicies?.start();
   logger.info("serving", {
     address: address.address,
     port: address.port,
@@ -155,11 +187,12 @@ export async function startWebhook(config: WebhookConfig, logger: Logger, metric
       const stopOptions = { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs };
       await Promise.all([server.stop(stopOptions), preview?.server.stop(stopOptions)]);
       policies.close();
+      await networkPolicies?.stop();
       await namespaces?.stop();
       logger.info("stopped");
     })();
     return stopped;
   };
 
-  return { address, server, preview, policies, namespaces, devCaPath, readiness, stop };
+  return { address, server, preview, policies, namespaces, networkPolicies, devCaPath, readiness, stop };
 }

@@ -284,13 +284,21 @@ export function assertConsistentInstall(objects: readonly K8sObject[], expected:
     assert.ok(pod.volumes.some((v: any) => v.name === m.name), `volumeMount ${m.name} has a volume`);
   }
 
-  // RBAC: the Pod's ServiceAccount, bound to a ClusterRole that only reads namespaces.
+  // RBAC: the Pod's ServiceAccount, bound to a ClusterRole that reads namespaces and keeps NetworkPolicies
+  // (test/manifests-rbac.test.ts checks the verbs against the requests the webhook makes).
   const sa = only(objects, "ServiceAccount", pod.serviceAccountName);
   const binding = only(objects, "ClusterRoleBinding");
   assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }], "binding subject is the webhook's ServiceAccount");
   assert.equal(binding.roleRef.kind, "ClusterRole");
   const role = only(objects, "ClusterRole", binding.roleRef.name);
-  assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] }], "ClusterRole: namespaces get/list/watch only");
+  assert.deepEqual(
+    role.rules,
+    [
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["list", "create", "patch", "delete"] },
+    ],
+    "ClusterRole: namespaces get/list/watch, networkpolicies list/create/patch/delete, nothing else",
+  );
   assert.deepEqual(find(objects, "Role").concat(find(objects, "RoleBinding")), [], "no other RBAC");
 
   // Which namespaces and Pods the webhook intercepts.
