@@ -9,7 +9,7 @@ import { admissionReview, uid } from "../bench/lib/reviews.js";
 import { httpsRequest } from "../bench/lib/proc.js";
 import { log, sleep, type DrillSettings } from "./lib/context.js";
 import { startFaultWebhook, type FaultWebhook } from "./lib/fault-webhook.js";
-import { GenerationCheck, policyFiles, policyYaml, POLICY_LABEL } from "./lib/generations.js";
+import { GenerationCheck, policyFiles, POLICY_LABEL } from "./lib/generations.js";
 import type { DrillRow } from "./lib/table.js";
 import { startTraffic, type TrafficOptions } from "./lib/traffic.js";
 
@@ -77,7 +77,7 @@ export async function faultsDrill(s: DrillSettings): Promise<DrillRow[]> {
     });
     await phase("ConfigMap ..data swap (via a broken generation)", check, async () => {
       await sleep(1000);
-      w.policies.update({ "alpha.yaml": policyYaml("alpha", 2), "beta.yaml": "kind: PodSecurityPolicy\nspec: {privileged: maybe}\n" });
+      w.policies.update({ ...policyFiles(2), "beta.yaml": "kind: PodSecurityPolicy\nspec: {privileged: maybe}\n" });
       await sleep(seconds * 300);
       w.policies.update(policyFiles(3));
       const swapped = await until(() => check.newest === 3, seconds * 500);
@@ -109,8 +109,8 @@ export async function faultsDrill(s: DrillSettings): Promise<DrillRow[]> {
       process.kill(w.process.pid, "SIGTERM");
       const notReady = await until(async () => (await httpsRequest(`https://127.0.0.1:${w.endpoint.port}/readyz`, w.endpoint.ca).catch(() => ({ status: 0 }))).status === 503, 3000);
       void w.process.child.exited.then((how) => (exitNote = `exited (${how}) ${((performance.now() - t0) / 1000).toFixed(1)} s after SIGTERM`));
-      return `readyz 503 ${notReady === undefined ? "NOT seen" : `after ${notReady.toFixed(1)} s`}; traffic kept going for 3.5 s of the Deployment's --shutdown-delay (5 s), as while the Endpoints drop the Pod`;
-    }, {}, 4.5);
+      return `readyz 503 ${notReady === undefined ? "NOT seen" : `after ${notReady.toFixed(1)} s`}; traffic kept going for 2 s of the Deployment's --shutdown-delay (5 s), as while the Endpoints drop the Pod`;
+    }, {}, 3);
     await w.process.child.exited;
     rows[rows.length - 1].process = exitNote || w.process.state();
   } finally {

@@ -28,8 +28,11 @@ spec:
 `;
 }
 
+/** The Deployment's --default-policy: "restricted", unbound, the same in every generation (runAsUser 3000). */
+export const DEFAULT_POLICY_YAML = policyYaml("alpha", 0).replace("name: alpha", "name: restricted").replace(/ {2}namespaceSelector:\n.*\n/, "").replace(/1100/g, "3000");
+
 export function policyFiles(generation: number): Record<string, string> {
-  return { "alpha.yaml": policyYaml("alpha", generation), "beta.yaml": policyYaml("beta", generation) };
+  return { "alpha.yaml": policyYaml("alpha", generation), "beta.yaml": policyYaml("beta", generation), "restricted.yaml": DEFAULT_POLICY_YAML };
 }
 
 export interface Served {
@@ -44,7 +47,8 @@ export function servedBy(body: string): Served {
   const m = /"runAsUser":(\d+)/.exec(JSON.stringify(r.patch));
   if (!m) return { policy: r.auditAnnotations?.policy };
   const uid = Number(m[1]);
-  return { policy: uid >= 2100 ? "beta" : "alpha", generation: uid % 100 };
+  const policy = uid >= 1100 && uid < 1200 ? "alpha" : uid >= 2100 && uid < 2200 ? "beta" : uid === 3000 ? "restricted" : `runAsUser ${uid}`;
+  return { policy, generation: policy === "alpha" || policy === "beta" ? uid % 100 : undefined };
 }
 
 /**
