@@ -94,21 +94,35 @@ async function main(): Promise<number> {
   const rows: DrillRow[] = [];
   let costTable = "";
   const t0 = Date.now();
+  // The rows so far, after every drill: a run cut short still leaves its figures.
+  const partial = () => writeFileSync(join(WORK, "rows.json"), `${JSON.stringify(rows, null, 2)}\n`);
   if ([1, 2, 5].some((d) => s.only.has(d))) {
-    const w = await startMainWebhook(s);
+    let w = await startMainWebhook(s);
+    // A drill that took the webhook down is in its row; the next drill gets a new one.
+    const alive = async () => {
+      if (w.process.alive()) return w;
+      log(`the webhook is down (${w.process.state()}): starting a new one for the next drill`);
+      w = await startMainWebhook(s);
+      return w;
+    };
     try {
       if (s.only.has(1)) rows.push(...(await hostileDrill(s, w)));
-      if (s.only.has(2)) rows.push(...(await slowClientsDrill(s, w)));
+      partial();
+      if (s.only.has(2)) rows.push(...(await slowClientsDrill(s, await alive())));
+      partial();
       if (s.only.has(5)) {
-        const c = await costDrill(s, w);
+        const c = await costDrill(s, await alive());
         rows.push(...c.rows);
         costTable = c.table;
+        writeFileSync(join(WORK, "cost.md"), `${costTable}\n`);
       }
+      partial();
     } finally {
       await w.process.stop();
     }
   }
   if (s.only.has(3)) rows.push(...(await faultsDrill(s)));
+  partial();
   if (s.only.has(4)) rows.push(...(await soakDrill(s)));
   const minutes = ((Date.now() - t0) / 60_000).toFixed(1);
 

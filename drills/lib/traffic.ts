@@ -100,7 +100,7 @@ export function startTraffic(endpoint: Endpoint, opts: TrafficOptions): Traffic 
         wellFormed,
         failed: failed + (sent - answered),
         p99: percentile(latencies, 99),
-        max: latencies.length ? Math.max(...latencies) : NaN,
+        max: latencies.reduce((m, x) => (Number.isNaN(m) || x > m ? x : m), NaN),
         p99PerMinute: perMinute.map((m) => percentile(m ?? [], 99)),
         samples,
       };
