@@ -55,15 +55,17 @@ function settings(): DrillSettings & { only: Set<number>; docs: boolean } {
 }
 
 /** The webhook for drills 1, 2 and 5: the shipped policies, the Deployment's args, no cluster. */
-async function startMainWebhook(s: DrillSettings): Promise<Webhook> {
+async function startMainWebhook(s: DrillSettings, again?: Webhook): Promise<Webhook> {
   const dir = join(s.work, "main");
   mkdirSync(dir, { recursive: true });
-  const ca = await createCertificateAuthority({ commonName: "drills CA", days: 2 });
-  const files = await servingFiles(ca);
-  writeFileSync(join(dir, "tls.crt"), files["tls.crt"]);
-  writeFileSync(join(dir, "tls.key"), files["tls.key"]);
-  const port = await freePort();
-  const proc = await startWebhookProcess(s.root, { policies: join(s.root, "policies"), certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), ca: ca.certPem }, port, join(dir, "webhook.log"));
+  const ca = again ? { certPem: again.endpoint.ca } : await createCertificateAuthority({ commonName: "drills CA", days: 2 });
+  if (!again) {
+    const files = await servingFiles(ca as Awaited<ReturnType<typeof createCertificateAuthority>>);
+    writeFileSync(join(dir, "tls.crt"), files["tls.crt"]);
+    writeFileSync(join(dir, "tls.key"), files["tls.key"]);
+  }
+  const port = again?.endpoint.port ?? (await freePort());
+  const proc = await startWebhookProcess(s.root, { policies: join(s.root, "policies"), certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), ca: ca.certPem }, port, join(dir, again ? `webhook-${Date.now()}.log` : "webhook.log"));
   log(`webhook pid ${proc.pid} on 127.0.0.1:${port}: NODE_OPTIONS=${proc.nodeOptions} serve ${proc.args.join(" ")}`);
   return { endpoint: { host: "127.0.0.1", port, ca: ca.certPem }, process: proc };
 }
@@ -106,7 +108,7 @@ async function main(): Promise<number> {
       return w;
     };
     try {
-      if (s.only.has(1)) rows.push(...(await hostileDrill(s, w)));
+      if (s.only.has(1)) rows.push(...(await hostileDrill(s, w, async () => (w = await startMainWebhook(s, w)))));
       partial();
       if (s.only.has(2)) rows.push(...(await slowClientsDrill(s, await alive())));
       partial();
