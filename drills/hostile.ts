@@ -74,7 +74,7 @@ export async function hostileDrill(s: DrillSettings, first: Webhook, restart: ()
     row.sent++;
     row.latencies.push(a.ms);
     if (a.ms > slowest) [slowest, slowestKind] = [a.ms, `${k} ${r.path}`];
-    let problem = a.error ? `no answer: ${a.error}` : problemWith(a, r.uid);
+    let problem = a.error ? `no answer: ${a.error}` : problemWith(a, r.uid, r.body);
     if (!problem && a.ms > 1000) problem = "answered after more than 1 s";
     if (problem) {
       row.failed++;

@@ -45,7 +45,7 @@ describe("drills: hostile input (fast subset of drill 1)", function () {
     const kinds = new Set<string>();
     await sendAll(endpoint, requests, 4, (r: DrillRequest, a) => {
       kinds.add(r.kind ?? "");
-      const problem = a.error ? `no answer: ${a.error}` : problemWith(a, r.uid);
+      const problem = a.error ? `no answer: ${a.error}` : problemWith(a, r.uid, r.body);
       if (problem) problems.push(`${r.kind} ${r.path}: ${problem}`);
     });
     assert.ok(requests.length >= 300, `${requests.length} requests`);
