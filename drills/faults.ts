@@ -62,7 +62,7 @@ export async function faultsDrill(s: DrillSettings): Promise<DrillRow[]> {
     await sleep(Math.max(0, phaseSeconds * 1000 - (performance.now() - t0)));
     const r = await t.stop();
     const gens = [...check.seen].sort(([a], [b]) => a - b).map(([g, n]) => `gen ${g}: ${n}`).join(", ");
-    rows.push({ drill: `3 faults: ${name}`, sent: r.sent, wellFormed: r.wellFormed, failed: r.failed, process: w.process.state(), p99: r.p99, max: r.max, notes: [notes, `answers by generation: ${gens}`, ...r.samples].filter(Boolean).join("; ") });
+    rows.push({ drill: `3 faults: ${name}`, sent: r.sent, wellFormed: r.wellFormed, failed: r.failed, process: w.process.state(), p99: r.p99, max: r.max, notes: [notes, `answers by generation so far: ${gens}`, ...r.samples].filter(Boolean).join("; ") });
   };
   try {
     const check = new GenerationCheck();
