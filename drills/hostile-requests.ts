@@ -16,7 +16,7 @@ export function hostileCounts(scale: number) {
   const n = (x: number) => Math.max(2, Math.round(x * scale));
   return {
     randomBytes: n(800),
-    randomJson: n(1000),
+    randomJson: n(1200),
     truncated: n(800),
     deepNesting: n(60),
     hugeArrays: n(30),
@@ -24,7 +24,7 @@ export function hostileCounts(scale: number) {
     protoKeys: n(600),
     charsets: n(400),
     reviewShape: n(1600),
-    realManifests: n(2800),
+    realManifests: n(3000),
   };
 }
 export type HostileKind = keyof ReturnType<typeof hostileCounts> | "bombs" | "sizes";
