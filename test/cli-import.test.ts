@@ -25,7 +25,7 @@ describe("cli: secure-defaults import", () => {
       const documents = readFileSync(join(REPO_ROOT, EVERYDAY, "imported.yaml"), "utf8").split("---\n");
       assert.equal(readFileSync(join(out, "restricted.yaml"), "utf8"), documents[0]);
       assert.equal(readFileSync(join(out, "privileged.yaml"), "utf8"), documents[1]);
-      assert.match(documents[0], /^# Imported by secure-defaults import from PodSecurityPolicy "restricted" \(test\/fixtures\/import\/everyday\/cluster\.yaml: document 0 items\[0\]\)\.\n/);
+      assert.match(documents[0], /^# Imported by secure-defaults import from PodSecurityPolicy "restricted" \(test\/fixtures\/import\/everyday\/cluster\.yaml: document 1 items\[0\]\)\.\n/);
     } finally {
       removeDir(dir);
     }
@@ -55,12 +55,12 @@ describe("cli: secure-defaults import", () => {
     assert.equal(run.status, 0);
     assert.equal(
       run.stderr,
-      'skipped <stdin>: document 0 items[1] (Namespace "shop"): import reads only PodSecurityPolicies, ClusterRoles, Roles, ClusterRoleBindings and RoleBindings\n',
+      'skipped <stdin>: document 1 items[1] (Namespace "shop"): import reads only PodSecurityPolicies, ClusterRoles, Roles, ClusterRoleBindings and RoleBindings\n',
     );
     assert.equal(
       run.stdout,
       [
-        '# Imported by secure-defaults import from PodSecurityPolicy "lonely" (<stdin>: document 0 items[0]).',
+        '# Imported by secure-defaults import from PodSecurityPolicy "lonely" (<stdin>: document 1 items[0]).',
         "# No RoleBinding or ClusterRoleBinding in the input grants use of it: nobody could use it (subjects: []).",
         "apiVersion: secure-defaults.io/v1alpha1",
         "kind: SecureDefaultsPolicy",
@@ -122,15 +122,15 @@ describe("cli: secure-defaults import", () => {
     assert.equal(
       run.stderr,
       [
-        `${at} 0 (PodSecurityPolicy "psp"): spec.runAsUser.ranges: at least one range is required when the rule is MustRunAs`,
-        `${at} 1 (ClusterRoleBinding "crb"): roleRef.kind: must be ClusterRole (a ClusterRoleBinding cannot refer to a Role) (got "Role")`,
-        `${at} 1 (ClusterRoleBinding "crb"): subjects[1].kind: unknown subject kind "Robot"; must be one of: User, Group, ServiceAccount`,
-        `${at} 2 (RoleBinding "rb"): metadata.namespace: is required`,
-        `${at} 2 (RoleBinding "rb"): roleRef: is required`,
-        `${at} 3 (ClusterRole "cr"): rules[0].verbs: is required`,
-        `${at} 3 (ClusterRole "cr"): rules[1].verbs: must be a list (got string "use")`,
-        `${at} 4 (PodSecurityPolicy "wrong"): apiVersion: PodSecurityPolicy needs apiVersion policy/v1beta1 or extensions/v1beta1 (got "apps/v1")`,
-        `${at} 5: kind: is required`,
+        `${at} 1 (PodSecurityPolicy "psp"): spec.runAsUser.ranges: at least one range is required when the rule is MustRunAs`,
+        `${at} 2 (ClusterRoleBinding "crb"): roleRef.kind: must be ClusterRole (a ClusterRoleBinding cannot refer to a Role) (got "Role")`,
+        `${at} 2 (ClusterRoleBinding "crb"): subjects[1].kind: unknown subject kind "Robot"; must be one of: User, Group, ServiceAccount`,
+        `${at} 3 (RoleBinding "rb"): metadata.namespace: is required`,
+        `${at} 3 (RoleBinding "rb"): roleRef: is required`,
+        `${at} 4 (ClusterRole "cr"): rules[0].verbs: is required`,
+        `${at} 4 (ClusterRole "cr"): rules[1].verbs: must be a list (got string "use")`,
+        `${at} 5 (PodSecurityPolicy "wrong"): apiVersion: PodSecurityPolicy needs apiVersion policy/v1beta1 or extensions/v1beta1 (got "apps/v1")`,
+        `${at} 6: kind: is required`,
         "",
       ].join("\n"),
     );

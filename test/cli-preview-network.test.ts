@@ -56,7 +56,7 @@ describe("cli: preview --network", () => {
   it("reports a bad policy file with its location, exit 2", () => {
     const run = runCli(["preview", "--network", "shop", "--policies", join(REPO_ROOT, "test", "fixtures", "cli", "typo-policy.yaml")]);
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /^secure-defaults preview: .*typo-policy\.yaml: document 0/);
+    assert.match(run.stderr, /^secure-defaults preview: .*typo-policy\.yaml: document 1/);
   });
 
   it("--help shows the network usage; the plain preview --help mentions it", () => {

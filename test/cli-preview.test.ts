@@ -158,8 +158,8 @@ describe("secure-defaults preview", () => {
 
   describe("bad input exits 2 with a message naming the file and the problem", () => {
     const cases: [string, string[], RegExp][] = [
-      ["broken YAML", ["--policies", POLICY, `${F}/broken.yaml`], /test\/fixtures\/cli\/broken\.yaml: document 0: not valid YAML \(line 8, column 1\): Sequence item without - indicator\n/],
-      ["an unsupported kind", ["--policies", POLICY, `${F}/service.yaml`], /service\.yaml: document 0: kind: kind Service is not supported \(supported: Pod, Deployment/],
+      ["broken YAML", ["--policies", POLICY, `${F}/broken.yaml`], /test\/fixtures\/cli\/broken\.yaml: document 1: not valid YAML \(line 8, column 1\): Sequence item without - indicator\n/],
+      ["an unsupported kind", ["--policies", POLICY, `${F}/service.yaml`], /service\.yaml: document 1: kind: kind Service is not supported \(supported: Pod, Deployment/],
       ["a policy with a typo'd field", ["--policies", `${F}/typo-policy.yaml`, `${F}/pod.yaml`], /typo-policy\.yaml.*allowedCapabilites/],
       ["a missing input file", ["--policies", POLICY, `${F}/nope.yaml`], /nope\.yaml: cannot read/],
       ["a missing policy path", ["--policies", `${F}/nope-policies`, `${F}/pod.yaml`], /nope-policies/],
@@ -168,8 +168,8 @@ describe("secure-defaults preview", () => {
       ["a bad --operation", ["--policies", POLICY, "--operation", "DELETE", `${F}/pod.yaml`], /--operation must be CREATE or UPDATE/],
       ["an unknown flag", ["--policies", POLICY, "--nope", `${F}/pod.yaml`], /Unknown option '--nope'/],
       ["no input file", ["--policies", POLICY], /no input/],
-      ["a non-object document", ["--policies", POLICY, "-"], /<stdin>: document 0: expected a Kubernetes object/],
-      ["a wrongly typed security field", ["--policies", POLICY, `${F}/wrong-type.yaml`], /wrong-type\.yaml: document 0: 1 field has the wrong type: spec\.hostPID must be a boolean, not the string "true"\n/],
+      ["a non-object document", ["--policies", POLICY, "-"], /<stdin>: document 1: expected a Kubernetes object/],
+      ["a wrongly typed security field", ["--policies", POLICY, `${F}/wrong-type.yaml`], /wrong-type\.yaml: document 1: 1 field has the wrong type: spec\.hostPID must be a boolean, not the string "true"\n/],
     ];
     for (const [name, args, message] of cases) {
       it(name, () => {

@@ -85,7 +85,7 @@ describe("policy loading", () => {
       const { policies, warnings } = parsePolicies(MINIMAL_PSP, "minimal.yaml");
       const expected: Policy = {
         name: "minimal",
-        source: "minimal.yaml#0",
+        source: "minimal.yaml#1",
         kind: "PodSecurityPolicy",
         privileged: false,
         defaultAddCapabilities: [],
@@ -205,7 +205,7 @@ spec:
       const error = loadError(() => parsePolicies(text, "a.yaml"));
       assert.equal(
         error.message,
-        'a.yaml: document 0 (policy "minimal"): metadata.annotations[seccomp.security.alpha.kubernetes.io/defaultProfileName]: must be a string (got object ["runtime/default"])',
+        'a.yaml: document 1 (policy "minimal"): metadata.annotations[seccomp.security.alpha.kubernetes.io/defaultProfileName]: must be a string (got object ["runtime/default"])',
       );
     });
   });
@@ -240,10 +240,10 @@ spec:
       assert.deepEqual(
         policies.map((p) => [p.name, p.source, p.kind, p.binding, p.podSecurityStandard]),
         [
-          ["team-a", "multi.yaml#2", "SecureDefaultsPolicy", { namespaces: ["team-a"] }, undefined],
+          ["team-a", "multi.yaml#3", "SecureDefaultsPolicy", { namespaces: ["team-a"] }, undefined],
           [
             "labelled",
-            "multi.yaml#3",
+            "multi.yaml#4",
             "SecureDefaultsPolicy",
             { namespaceSelector: { matchLabels: { tier: "apps" }, matchExpressions: [{ key: "legacy", operator: "DoesNotExist" }] } },
             "baseline",
@@ -270,8 +270,8 @@ spec:
       assert.deepEqual(
         policies.map((p) => [p.name, p.source]),
         [
-          ["psp-a", "test/fixtures/policies/valid/psp-list.yaml#0.items[0]"],
-          ["psp-b", "test/fixtures/policies/valid/psp-list.yaml#0.items[1]"],
+          ["psp-a", "test/fixtures/policies/valid/psp-list.yaml#1.items[0]"],
+          ["psp-b", "test/fixtures/policies/valid/psp-list.yaml#1.items[1]"],
         ],
       );
     });
@@ -285,7 +285,7 @@ spec:
     it("reports a JSON syntax error with the file", () => {
       const file = rel(join(FIXTURES, "invalid-json", "broken.json"));
       const error = loadError(() => loadPolicies([file]));
-      assert.match(error.message, /^test\/fixtures\/policies\/invalid-json\/broken\.json: document 0: invalid JSON: /);
+      assert.match(error.message, /^test\/fixtures\/policies\/invalid-json\/broken\.json: document 1: invalid JSON: /);
       assert.equal(error.issues.length, 1);
     });
 
@@ -298,7 +298,7 @@ spec:
       const { policies, warnings } = loadPolicies([rel(join(FIXTURES, "folder"))]);
       assert.deepEqual(
         policies.map((p) => p.source),
-        ["test/fixtures/policies/folder/a.yaml#0", "test/fixtures/policies/folder/b.yml#0", "test/fixtures/policies/folder/c.json#0"],
+        ["test/fixtures/policies/folder/a.yaml#1", "test/fixtures/policies/folder/b.yml#1", "test/fixtures/policies/folder/c.json#1"],
       );
       assert.deepEqual(warnings, []);
     });
@@ -328,7 +328,7 @@ spec:
       const error = loadError(() => loadPolicies([rel(join(FIXTURES, "duplicates"))]));
       assert.equal(
         error.message,
-        'test/fixtures/policies/duplicates/two.yaml: document 0 (policy "shared"): metadata.name: duplicate policy name "shared": also defined in test/fixtures/policies/duplicates/one.yaml: document 0',
+        'test/fixtures/policies/duplicates/two.yaml: document 1 (policy "shared"): metadata.name: duplicate policy name "shared": also defined in test/fixtures/policies/duplicates/one.yaml: document 1',
       );
     });
 
@@ -341,11 +341,36 @@ spec:
         assert.deepEqual(
           error.issues.map((i) => [relative(dir, i.file), i.document, i.field]),
           [
-            ["1.yaml", 0, "kind"],
-            ["2.yaml", 0, "spec.runAsUser.rule"],
+            ["1.yaml", 1, "kind"],
+            ["2.yaml", 1, "spec.runAsUser.rule"],
             ["missing", undefined, ""],
           ],
         );
+      } finally {
+        rmSync(dir, { recursive: true });
+      }
+    });
+
+    it("RBAC documents are skipped with one warning line per file, in a List too; the PSPs load", () => {
+      const dir = mkdtempSync(join(tmpdir(), "policies-"));
+      try {
+        const role = (kind: string, name: string) => `apiVersion: rbac.authorization.k8s.io/v1\nkind: ${kind}\nmetadata: {name: ${name}}\n`;
+        writeFileSync(join(dir, "a.yaml"), `${MINIMAL_PSP}---\n${role("ClusterRole", "use-minimal")}---\n${role("ClusterRoleBinding", "all-use-minimal")}`);
+        const list = {
+          apiVersion: "v1",
+          kind: "List",
+          items: [
+            { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "b", namespace: "ns" } },
+            { ...parse(MINIMAL_PSP), metadata: { name: "minimal-b" } },
+          ],
+        };
+        writeFileSync(join(dir, "b.json"), JSON.stringify(list));
+        const loaded = loadPolicies([dir]);
+        assert.deepEqual(loaded.policies.map((p) => [p.name, relative(dir, p.source)]), [["minimal", "a.yaml#1"], ["minimal-b", "b.json#1.items[1]"]]);
+        assert.deepEqual(loaded.warnings.filter((w) => w.includes("RBAC")).map((w) => w.replace(`${dir}/`, "")), [
+          'a.yaml: 2 RBAC documents skipped: document 2 (ClusterRole "use-minimal"), document 3 (ClusterRoleBinding "all-use-minimal"); policies are not bound to users, groups or service accounts yet, so only the file\'s policies load',
+          'b.json: RBAC document skipped: document 1, items[0] (RoleBinding "b"); policies are not bound to users, groups or service accounts yet, so only the file\'s policies load',
+        ]);
       } finally {
         rmSync(dir, { recursive: true });
       }
@@ -355,7 +380,7 @@ spec:
       const error = loadError(() => parsePolicies(MINIMAL_PSP.replace("fsGroup: {rule: RunAsAny}", "fsGroup: {rule: MustRunAs}"), "x.yaml"));
       assert.equal(error.name, "PolicyLoadError");
       assert.equal(error.file, "x.yaml");
-      assert.equal(error.document, 0);
+      assert.equal(error.document, 1);
       assert.equal(error.field, "spec.fsGroup.ranges");
       assert.equal(error.detail, "at least one range is required when the rule is MustRunAs");
       assert.deepEqual(error.issues[0].path, ["spec", "fsGroup", "ranges"]);

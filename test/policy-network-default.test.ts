@@ -76,7 +76,7 @@ describe("network default: policy → NetworkPolicies", () => {
 });
 
 describe("network default: validation", () => {
-  const at = 'bad.yaml: document 0 (policy "p"): spec.networkDefault';
+  const at = 'bad.yaml: document 1 (policy "p"): spec.networkDefault';
 
   it("names unknown presets with the likely intended one", () => {
     assert.equal(
@@ -92,7 +92,7 @@ describe("network default: validation", () => {
       loadError("{allowIngress: [{from: [{podSelector: {}}]}], egress: dns}"),
       `${at}.allowIngress: needs an ingress preset: extra allow rules only widen a default that denies`,
     );
-    assert.equal(loadError("{egress: dns, allowEgres: []}"), `bad.yaml: document 0 (policy "p"): unknown field spec.networkDefault.allowEgres (did you mean allowEgress?)`);
+    assert.equal(loadError("{egress: dns, allowEgres: []}"), `bad.yaml: document 1 (policy "p"): unknown field spec.networkDefault.allowEgres (did you mean allowEgress?)`);
   });
 
   it("checks peers and ports as the API server does", () => {
@@ -137,7 +137,7 @@ describe("network default: validation", () => {
     const psp = POLICY_HEAD.replace("secure-defaults.io/v1alpha1", "policy/v1beta1").replace("SecureDefaultsPolicy", "PodSecurityPolicy");
     assert.throws(
       () => parsePolicies(`${psp}  networkDefault: {egress: dns}\n`, "psp.yaml"),
-      (e: Error) => e.message === 'psp.yaml: document 0 (policy "p"): unknown field spec.networkDefault (only a SecureDefaultsPolicy (secure-defaults.io/v1alpha1) has it)',
+      (e: Error) => e.message === 'psp.yaml: document 1 (policy "p"): unknown field spec.networkDefault (only a SecureDefaultsPolicy (secure-defaults.io/v1alpha1) has it)',
     );
   });
 

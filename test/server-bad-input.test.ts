@@ -2,6 +2,7 @@
 // is counted; afterwards the webhook still answers AdmissionReviews.
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { admissionReview, pod, SERVER_FIXTURES, startHarness, type Harness } from "./support/server-harness.js";
@@ -62,6 +63,30 @@ describe("server: bad input over TLS", () => {
     const reply = await postLarge(harness, 3 * MiB + 1, false);
     assert.equal(reply.status, 413);
     assert.equal(JSON.parse(reply.body).message, "the request body is larger than 3 MiB");
+  });
+
+  it("answers 413 to a body of twice the limit that is still being sent (the client reads the answer, no broken pipe)", async () => {
+    for (const chunked of [false, true]) {
+      const reply = await postLarge(harness, 6 * MiB, chunked);
+      assert.equal(reply.status, 413);
+      assert.equal(JSON.parse(reply.body).message, "the request body is larger than 3 MiB");
+    }
+  });
+
+  it("answers a request node:http refuses (Content-Length with Transfer-Encoding) with a JSON Status, not a bare 400", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port: harness.webhook.address.port, servername: "localhost", ca: harness.tls.ca.certPem }, () => {
+        socket.end("POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+      });
+      let text = "";
+      socket.on("data", (c: Buffer) => (text += c.toString()));
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    const [head, body] = answer.split("\r\n\r\n");
+    assert.equal(head.split("\r\n")[0], "HTTP/1.1 400 Bad Request");
+    assert.match(head, /\r\nContent-Type: application\/json; charset=utf-8\r\n/);
+    assert.deepEqual(JSON.parse(body), { kind: "Status", apiVersion: "v1", status: "Failure", code: 400, reason: "BadRequest", message: "the request has both Content-Length and Transfer-Encoding, or an invalid Transfer-Encoding" });
   });
 
   it("answers 413 to a chunked body over 3 MiB", async () => {

@@ -114,7 +114,7 @@ export interface NetworkDefault {
  */
 export interface Policy {
   name: string;
-  /** Where the policy came from, e.g. `policies/restricted.yaml#0`, for messages. */
+  /** Where the policy came from, e.g. `policies/restricted.yaml#1`, for messages. */
   source: string;
   kind: "PodSecurityPolicy" | "SecureDefaultsPolicy";
   binding?: PolicyBinding;

@@ -10,7 +10,7 @@ import { parseBinding, parseRole, qualifiedName, RBAC_API_VERSIONS, roleGrantsUs
 import { pspDocument, PSP_API_VERSIONS, SDP_API_VERSION, show } from "./schema.js";
 import type { PolicySubject } from "../engine/types.js";
 
-/** One object of the input and where it came from, e.g. `cluster.yaml: document 0 items[3]`. */
+/** One object of the input and where it came from, e.g. `cluster.yaml: document 1 items[3]`. */
 export interface ImportObject {
   source: string;
   object: unknown;
@@ -60,7 +60,7 @@ function metadataOf(object: Json): { name?: string; namespace?: string } {
   return { name: typeof m.name === "string" ? m.name : undefined, namespace: typeof m.namespace === "string" && m.namespace ? m.namespace : undefined };
 }
 
-/** `cluster.yaml: document 0 items[3] (RoleBinding "ingress/psp")`. */
+/** `cluster.yaml: document 1 items[3] (RoleBinding "ingress/psp")`. */
 function where(source: string, kind: string, object: Json): string {
   const { name, namespace } = metadataOf(object);
   return name ? `${source} (${kind} ${show(namespace ? `${namespace}/${name}` : name)})` : `${source} (${kind})`;

@@ -5,7 +5,7 @@ import { closest, show } from "./schema.js";
 
 export type PathSegment = string | number;
 
-/** Where a problem is: the document is numbered from 0, as in a policy's `source` (`file#0`). */
+/** Where a problem is: the document is numbered from 1 (as editors number them), as in a policy's `source` (`file#1`). */
 export interface IssueLocation {
   file: string;
   document?: number;

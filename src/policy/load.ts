@@ -9,6 +9,7 @@ import type { Policy } from "../engine/types.js";
 import { annotationProfiles, forbiddenAnnotations, fromPodSecurityPolicy, fromSecureDefaultsPolicy, PSP_PROFILE_PATHS, SDP_PROFILE_PATHS } from "./defaults.js";
 import { formatIssue, fromZod, inDocumentOrder, issue, locationText, PolicyLoadError, type IssueLocation, type PolicyIssue } from "./issues.js";
 import { closest, pspDocument, PSP_API_VERSIONS, sdpDocument, SDP_API_VERSION, SDP_ONLY_FIELDS, show, type PspDocument, type SdpDocument } from "./schema.js";
+import { isRbacDocument, skippedRbacDetail, type RbacDocument } from "./rbac-documents.js";
 import { policyWarnings } from "./warnings.js";
 
 export { PolicyLoadError, formatIssue, type PolicyIssue } from "./issues.js";
@@ -32,6 +33,8 @@ interface Parsed {
   policies: Located[];
   issues: PolicyIssue[];
   warnings: PolicyIssue[];
+  /** RBAC documents of the file being parsed (skipped, see rbac-documents.ts). */
+  rbac: RbacDocument[];
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
@@ -79,6 +82,11 @@ function parseDocument(value: unknown, at: IssueLocation, source: string, out: P
     out.issues.push(issue(at, [], `must be a mapping with apiVersion, kind, metadata and spec (got ${describe(value)})`));
     return;
   }
+  if (isRbacDocument(value)) {
+    const name = isMapping(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
+    out.rbac.push({ document: at.document ?? 1, item: at.item, kind: value.kind as string, name });
+    return;
+  }
   if (!checkKind(value, at, out)) return;
   if (LIST_KINDS.includes(value.kind as string)) {
     if (inList) out.issues.push(issue(at, ["kind"], "a List may not contain another List"));
@@ -107,30 +115,35 @@ function parseDocument(value: unknown, at: IssueLocation, source: string, out: P
   out.warnings.push(...inDocumentOrder(policyWarnings(policy, located, isPsp ? PSP_PROFILE_PATHS : SDP_PROFILE_PATHS), value));
 }
 
-/** The documents of one file's text: JSON for `.json` sources, otherwise (multi-document) YAML. */
+/**
+ * The documents of one file's text: JSON for `.json` sources, otherwise (multi-document) YAML. Documents
+ * are numbered from 1, as editors number them, in messages and in each policy's `source` (`file#1`).
+ */
 function parseText(text: string, file: string): Parsed {
-  const out: Parsed = { policies: [], issues: [], warnings: [] };
+  const out: Parsed = { policies: [], issues: [], warnings: [], rbac: [] };
   if (file.endsWith(".json")) {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      out.issues.push(issue({ file, document: 0 }, [], `invalid JSON: ${(error as Error).message}`));
+      out.issues.push(issue({ file, document: 1 }, [], `invalid JSON: ${(error as Error).message}`));
       return out;
     }
-    parseDocument(value, { file, document: 0 }, `${file}#0`, out);
-    return out;
+    parseDocument(value, { file, document: 1 }, `${file}#1`, out);
+  } else {
+    parseAllDocuments(text).forEach((doc, index) => {
+      const document = index + 1;
+      const at = { file, document };
+      if (doc.errors.length > 0) {
+        for (const error of doc.errors) out.issues.push(issue(at, [], `YAML syntax error: ${error.message.split("\n")[0].replace(/:$/, "")}`));
+        return;
+      }
+      const value: unknown = doc.toJS();
+      if (value === null || value === undefined) return; // an empty document
+      parseDocument(value, at, `${file}#${document}`, out);
+    });
   }
-  parseAllDocuments(text).forEach((doc, document) => {
-    const at = { file, document };
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) out.issues.push(issue(at, [], `YAML syntax error: ${error.message.split("\n")[0].replace(/:$/, "")}`));
-      return;
-    }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) return; // an empty document
-    parseDocument(value, at, `${file}#${document}`, out);
-  });
+  if (out.rbac.length > 0) out.warnings.push(issue({ file }, [], skippedRbacDetail(out.rbac)));
   return out;
 }
 
@@ -202,7 +215,7 @@ function filesOf(path: string, issues: PolicyIssue[]): string[] {
  * No files, or files without policies, give an empty set. Throws PolicyLoadError listing every problem.
  */
 export function loadPolicies(paths: readonly string[]): LoadedPolicies {
-  const all: Parsed = { policies: [], issues: [], warnings: [] };
+  const all: Parsed = { policies: [], issues: [], warnings: [], rbac: [] };
   const seen = new Set<string>();
   for (const path of paths) {
     for (const file of filesOf(path, all.issues)) {

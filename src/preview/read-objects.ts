@@ -36,7 +36,7 @@ function documents(text: string, file: string): unknown[] {
     const error = doc.errors[0];
     if (error) {
       const where = error.linePos?.[0] ? ` (line ${error.linePos[0].line}, column ${error.linePos[0].col})` : "";
-      throw new InputError(`${file}: document ${index}`, `not valid YAML${where}: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+      throw new InputError(`${file}: document ${index + 1}`, `not valid YAML${where}: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     return doc.toJS({ maxAliasCount: 100 });
   });
@@ -52,9 +52,9 @@ function expand(value: unknown, source: string): SourcedObject[] {
   return [{ source, object: value }];
 }
 
-/** Every object in `text`; empty documents are skipped. Throws InputError naming the file and document. */
+/** Every object in `text`; empty documents are skipped. Throws InputError naming the file and document (numbered from 1). */
 export function readObjects(text: string, file: string): SourcedObject[] {
   return documents(text, file).flatMap((doc, index) =>
-    doc === null || doc === undefined ? [] : expand(doc, `${file}: document ${index}`),
+    doc === null || doc === undefined ? [] : expand(doc, `${file}: document ${index + 1}`),
   );
 }

@@ -11,6 +11,7 @@ import { dirname, resolve } from "node:path";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { answerClientError } from "./client-error.js";
 import { watchFiles, type FileWatch } from "./file-watch.js";
 
 export const MIN_TLS_VERSION = "TLSv1.2";
@@ -146,6 +147,7 @@ export class WebhookServer {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
     });
+    this.#server.on("clientError", answerClientError);
     this.#server.on("tlsClientError", (error) => this.#opts.logger.debug("TLS handshake failed", { error: error.message }));
   }
 

@@ -21,13 +21,41 @@ export function needsBodyParser(req: IncomingMessage): boolean {
   return charset !== undefined && !/^utf-?8$/i.test(charset);
 }
 
+/**
+ * After a body passes the limit, the rest is read and dropped up to this many bytes before the 413 goes
+ * out: a client still sending when the answer came and the connection closed would see a broken pipe
+ * instead of the 413. Beyond it, the 413 goes out at once and the connection closes.
+ */
+export const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Reads and drops the rest of `req` (at most DISCARD_LIMIT_BYTES), then calls `done` once. */
+function discardRest(req: IncomingMessage, done: () => void): void {
+  let dropped = 0;
+  let called = false;
+  const finish = () => {
+    if (called) return;
+    called = true;
+    req.off("data", count);
+    done();
+  };
+  const count = (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_LIMIT_BYTES) finish();
+  };
+  if (req.readableEnded) return finish();
+  req.on("data", count);
+  req.once("end", finish);
+  req.once("aborted", finish);
+  req.once("close", finish);
+  req.resume();
+}
+
 /** The whole body, or a BodyError: 413 once it passes `limit` bytes (the rest is discarded), 400 if aborted. */
 export function readBody(req: IncomingMessage, limit: number, tooLarge: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (declared > limit) {
-      req.resume();
-      reject(new BodyError(413, tooLarge));
+      discardRest(req, () => reject(new BodyError(413, tooLarge)));
       return;
     }
     const chunks: Buffer[] = [];
@@ -42,8 +70,11 @@ export function readBody(req: IncomingMessage, limit: number, tooLarge: string):
     req.on("data", (chunk: Buffer) => {
       if (failed) return;
       length += chunk.length;
-      if (length > limit) fail(new BodyError(413, tooLarge));
-      else chunks.push(chunk);
+      if (length > limit) {
+        failed = true;
+        chunks.length = 0;
+        discardRest(req, () => reject(new BodyError(413, tooLarge)));
+      } else chunks.push(chunk);
     });
     req.once("end", () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length));
