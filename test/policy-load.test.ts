@@ -351,29 +351,49 @@ spec:
       }
     });
 
-    it("RBAC documents are skipped with one warning line per file, in a List too; the PSPs load", () => {
+    it("RBAC documents beside PSPs grant use of them as import does (in a List too); a PSP nobody is granted is for no one", () => {
       const dir = mkdtempSync(join(tmpdir(), "policies-"));
       try {
-        const role = (kind: string, name: string) => `apiVersion: rbac.authorization.k8s.io/v1\nkind: ${kind}\nmetadata: {name: ${name}}\n`;
-        writeFileSync(join(dir, "a.yaml"), `${MINIMAL_PSP}---\n${role("ClusterRole", "use-minimal")}---\n${role("ClusterRoleBinding", "all-use-minimal")}`);
+        const clusterRole = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: use-minimal}\nrules: [{apiGroups: [policy], resources: [podsecuritypolicies], resourceNames: [minimal], verbs: [use]}]\n";
+        const binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: all-use-minimal}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-minimal}\nsubjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:authenticated}]\n";
+        writeFileSync(join(dir, "a.yaml"), `${MINIMAL_PSP}---\n${clusterRole}---\n${binding}`);
         const list = {
           apiVersion: "v1",
           kind: "List",
           items: [
-            { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "b", namespace: "ns" } },
+            {
+              apiVersion: "rbac.authorization.k8s.io/v1",
+              kind: "RoleBinding",
+              metadata: { name: "b", namespace: "ns" },
+              roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "use-minimal" },
+              subjects: [{ kind: "ServiceAccount", name: "web", namespace: "ns" }],
+            },
             { ...parse(MINIMAL_PSP), metadata: { name: "minimal-b" } },
           ],
         };
         writeFileSync(join(dir, "b.json"), JSON.stringify(list));
         const loaded = loadPolicies([dir]);
-        assert.deepEqual(loaded.policies.map((p) => [p.name, relative(dir, p.source)]), [["minimal", "a.yaml#1"], ["minimal-b", "b.json#1.items[1]"]]);
-        assert.deepEqual(loaded.warnings.filter((w) => w.includes("RBAC")).map((w) => w.replace(`${dir}/`, "")), [
-          'a.yaml: 2 RBAC documents skipped: document 2 (ClusterRole "use-minimal"), document 3 (ClusterRoleBinding "all-use-minimal"); policies are not bound to users, groups or service accounts yet, so only the file\'s policies load',
-          'b.json: RBAC document skipped: document 1, items[0] (RoleBinding "b"); policies are not bound to users, groups or service accounts yet, so only the file\'s policies load',
+        assert.deepEqual(
+          loaded.policies.map((p) => [p.name, relative(dir, p.source), p.subjects]),
+          [
+            ["minimal", "a.yaml#1", [{ kind: "Group", name: "system:authenticated" }, { kind: "ServiceAccount", name: "web", namespace: "ns", inNamespaces: ["ns"] }]],
+            ["minimal-b", "b.json#1.items[1]", []],
+          ],
+        );
+        assert.deepEqual(loaded.warnings.filter((w) => w.includes("RBAC") || w.includes("grants")).map((w) => w.replaceAll(`${dir}/`, "")), [
+          'a.yaml: 2 RBAC documents read: document 2 (ClusterRole "use-minimal"), document 3 (ClusterRoleBinding "all-use-minimal"); the loaded PodSecurityPolicies may be used only by whom these grant use (as secure-defaults import decides)',
+          'b.json: RBAC document read: document 1, items[0] (RoleBinding "b"); the loaded PodSecurityPolicies may be used only by whom these grant use (as secure-defaults import decides)',
+          'b.json: document 1, items[1] (policy "minimal-b"): no RoleBinding or ClusterRoleBinding in the loaded policy files grants use of this PodSecurityPolicy, so no one may use it (as under PSP)',
         ]);
       } finally {
         rmSync(dir, { recursive: true });
       }
+    });
+
+    it("a malformed RBAC document beside a PSP refuses the file, naming the document and field", () => {
+      const text = `${MINIMAL_PSP}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: broken}\nsubjects: [{kind: Group, name: g}]\n`;
+      const error = loadError(() => parsePolicies(text, "chart.yaml"));
+      assert.equal(error.message, 'chart.yaml: document 2 (ClusterRoleBinding "broken"): roleRef: is required');
     });
 
     it("PolicyLoadError exposes the first problem's parts and every problem", () => {

@@ -9,7 +9,8 @@ import type { Policy } from "../engine/types.js";
 import { annotationProfiles, forbiddenAnnotations, fromPodSecurityPolicy, fromSecureDefaultsPolicy, PSP_PROFILE_PATHS, SDP_PROFILE_PATHS } from "./defaults.js";
 import { formatIssue, fromZod, inDocumentOrder, issue, locationText, PolicyLoadError, type IssueLocation, type PolicyIssue } from "./issues.js";
 import { closest, pspDocument, PSP_API_VERSIONS, sdpDocument, SDP_API_VERSION, SDP_ONLY_FIELDS, show, type PspDocument, type SdpDocument } from "./schema.js";
-import { isRbacDocument, skippedRbacDetail, type RbacDocument } from "./rbac-documents.js";
+import { isRbacDocument, rbacReadDetail, type RbacDocument } from "./rbac-documents.js";
+import { applyRbacGrants, type GrantInput } from "./rbac-grants.js";
 import { policyWarnings } from "./warnings.js";
 
 export { PolicyLoadError, formatIssue, type PolicyIssue } from "./issues.js";
@@ -33,8 +34,10 @@ interface Parsed {
   policies: Located[];
   issues: PolicyIssue[];
   warnings: PolicyIssue[];
-  /** RBAC documents of the file being parsed (skipped, see rbac-documents.ts). */
+  /** RBAC documents of the file being parsed (see rbac-documents.ts). */
   rbac: RbacDocument[];
+  /** The raw PodSecurityPolicies and RBAC documents, from which rbac-grants.ts derives who may use each PSP. */
+  grants: GrantInput;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
@@ -85,6 +88,7 @@ function parseDocument(value: unknown, at: IssueLocation, source: string, out: P
   if (isRbacDocument(value)) {
     const name = isMapping(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
     out.rbac.push({ document: at.document ?? 1, item: at.item, kind: value.kind as string, name });
+    out.grants.rbac.push({ source: locationText(at), object: value });
     return;
   }
   if (!checkKind(value, at, out)) return;
@@ -112,6 +116,7 @@ function parseDocument(value: unknown, at: IssueLocation, source: string, out: P
     ? fromPodSecurityPolicy(result.data as PspDocument, source, profiles)
     : fromSecureDefaultsPolicy(result.data as SdpDocument, source);
   out.policies.push({ policy, at: located });
+  if (isPsp) out.grants.psps.push({ source: locationText(at), object: value });
   out.warnings.push(...inDocumentOrder(policyWarnings(policy, located, isPsp ? PSP_PROFILE_PATHS : SDP_PROFILE_PATHS), value));
 }
 
@@ -120,7 +125,7 @@ function parseDocument(value: unknown, at: IssueLocation, source: string, out: P
  * are numbered from 1, as editors number them, in messages and in each policy's `source` (`file#1`).
  */
 function parseText(text: string, file: string): Parsed {
-  const out: Parsed = { policies: [], issues: [], warnings: [], rbac: [] };
+  const out: Parsed = { policies: [], issues: [], warnings: [], rbac: [], grants: { psps: [], rbac: [] } };
   if (file.endsWith(".json")) {
     let value: unknown;
     try {
@@ -143,7 +148,7 @@ function parseText(text: string, file: string): Parsed {
       parseDocument(value, at, `${file}#${document}`, out);
     });
   }
-  if (out.rbac.length > 0) out.warnings.push(issue({ file }, [], skippedRbacDetail(out.rbac)));
+  if (out.rbac.length > 0) out.warnings.push(issue({ file }, [], rbacReadDetail(out.rbac)));
   return out;
 }
 
@@ -164,7 +169,9 @@ function duplicateNames(policies: readonly Located[]): PolicyIssue[] {
 function finish(parsed: Parsed): LoadedPolicies {
   const issues = [...parsed.issues, ...duplicateNames(parsed.policies)];
   if (issues.length > 0) throw new PolicyLoadError(issues);
-  return { policies: parsed.policies.map((p) => p.policy), warnings: parsed.warnings.map(formatIssue) };
+  const granted = applyRbacGrants(parsed.policies, parsed.grants);
+  if (granted.issues.length > 0) throw new PolicyLoadError(granted.issues);
+  return { policies: granted.policies.map((p) => p.policy), warnings: [...parsed.warnings, ...granted.warnings].map(formatIssue) };
 }
 
 /**
@@ -215,7 +222,7 @@ function filesOf(path: string, issues: PolicyIssue[]): string[] {
  * No files, or files without policies, give an empty set. Throws PolicyLoadError listing every problem.
  */
 export function loadPolicies(paths: readonly string[]): LoadedPolicies {
-  const all: Parsed = { policies: [], issues: [], warnings: [], rbac: [] };
+  const all: Parsed = { policies: [], issues: [], warnings: [], rbac: [], grants: { psps: [], rbac: [] } };
   const seen = new Set<string>();
   for (const path of paths) {
     for (const file of filesOf(path, all.issues)) {
@@ -232,6 +239,9 @@ export function loadPolicies(paths: readonly string[]): LoadedPolicies {
       all.policies.push(...parsed.policies);
       all.issues.push(...parsed.issues);
       all.warnings.push(...parsed.warnings);
+      all.rbac.push(...parsed.rbac);
+      all.grants.psps.push(...parsed.grants.psps);
+      all.grants.rbac.push(...parsed.grants.rbac);
     }
   }
   return finish(all);

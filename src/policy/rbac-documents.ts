@@ -1,8 +1,7 @@
 // RBAC documents in a policy file. Charts ship their PodSecurityPolicies in one file with the ClusterRole
 // that grants `use` of them and the (Cluster)RoleBinding that hands that role out (EKS's eks.privileged,
-// flannel, longhorn, ...). Until policies can be bound to users, groups and service accounts, such
-// documents are skipped, with one warning line per file, so that the file's PodSecurityPolicies load as
-// shipped.
+// flannel, longhorn, ...). Such documents are read, with one line per file saying so: who may use each
+// loaded PodSecurityPolicy is then derived from them as `secure-defaults import` does (rbac-grants.ts).
 
 export const RBAC_API_GROUP = "rbac.authorization.k8s.io";
 export const RBAC_KINDS = ["ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"] as const;
@@ -26,9 +25,9 @@ export function isRbacDocument(doc: Record<string, unknown>): boolean {
   );
 }
 
-/** The one warning for a file's skipped RBAC documents, e.g. `RBAC documents skipped: document 2 (ClusterRole "x"), ...`. */
-export function skippedRbacDetail(docs: readonly RbacDocument[]): string {
+/** The one line for a file's RBAC documents, e.g. `2 RBAC documents read: document 2 (ClusterRole "x"), ...`. */
+export function rbacReadDetail(docs: readonly RbacDocument[]): string {
   const where = docs.map((d) => `document ${d.document}${d.item ? `, ${d.item}` : ""} (${d.kind}${d.name === undefined ? "" : ` ${JSON.stringify(d.name)}`})`);
-  const noun = docs.length === 1 ? "RBAC document" : `${docs.length} RBAC documents`;
-  return `${noun} skipped: ${where.join(", ")}; policies are not bound to users, groups or service accounts yet, so only the file's policies load`;
+  const noun = docs.length === 1 ? "RBAC document read" : `${docs.length} RBAC documents read`;
+  return `${noun}: ${where.join(", ")}; the loaded PodSecurityPolicies may be used only by whom these grant use (as secure-defaults import decides)`;
 }
