@@ -1,10 +1,10 @@
 // `secure-defaults import [-o DIR] FILE...`: PodSecurityPolicies and their RBAC → SecureDefaultsPolicies
 // with subjects. A contract: flags, output layout and exit statuses are kept exactly as documented.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ImportError, importPodSecurityPolicies, renderImported, type ImportObject } from "../policy/import-psp.js";
-import { InputError, readObjects } from "../preview/read-objects.js";
+import { ImportError, importPodSecurityPolicies, renderImported } from "../policy/import-psp.js";
+import { InputError, readObjectsFromFile } from "../preview/read-objects.js";
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -26,16 +26,6 @@ Exit status: 0 converted, 2 bad input (the file and the field are named).
 
 class UsageError extends Error {}
 
-function readInput(file: string): ImportObject[] {
-  const name = file === "-" ? "<stdin>" : file;
-  let text: string;
-  try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (error) {
-    throw new InputError(name, `cannot read: ${(error as Error).message}`);
-  }
-  return readObjects(text, name);
-}
 
 function parseOptions(argv: string[]): { dir?: string; files: string[] } | "help" {
   const { values, positionals } = parseArgs({
@@ -57,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return EXIT_OK;
     }
-    const { policies, notes } = importPodSecurityPolicies(options.files.flatMap(readInput));
+    const { policies, notes } = importPodSecurityPolicies(options.files.flatMap(readObjectsFromFile));
     for (const note of notes) process.stderr.write(`${note}\n`);
     if (options.dir === undefined) {
       process.stdout.write(policies.map(renderImported).join("---\n"));

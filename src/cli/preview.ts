@@ -1,7 +1,6 @@
 // `secure-defaults preview`: what the webhook would do to workload manifests, offline (or, with --cluster,
 // to what runs in a cluster now: flags here, the rest in preview-cluster.ts).
 // A contract for CI pipelines: flags, JSON fields and exit statuses are kept exactly as documented.
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { decideForRequest } from "../admission/admit.js";
@@ -11,7 +10,7 @@ import { loadPolicies, PolicyLoadError } from "../policy/load.js";
 import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
 import { COLOUR, explainReport, NO_COLOUR, renderExplain, wantsColour, type ExplainReport } from "../preview/explain.js";
-import { InputError, readObjects, type SourcedObject } from "../preview/read-objects.js";
+import { InputError, readObjectsFromFile, type SourcedObject } from "../preview/read-objects.js";
 import type { ClusterPreviewOptions } from "./preview-cluster.js";
 
 export const EXIT_ADMITTED = 0;
@@ -153,14 +152,7 @@ function parseOptions(argv: string[]): PreviewOptions | ClusterPreviewOptions | 
 }
 
 function readInput(file: string): SourcedObject[] {
-  const name = file === "-" ? "<stdin>" : file;
-  let text: string;
-  try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (error) {
-    throw new InputError(name, `cannot read: ${(error as Error).message}`);
-  }
-  const objects = readObjects(text, name);
+  const objects = readObjectsFromFile(file);
   for (const { source, object } of objects) {
     try {
       locatePod(object);

@@ -1,4 +1,5 @@
 // Reads Kubernetes objects from YAML or JSON text: multi-document, and `v1` `List`s expanded.
+import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 
 export interface SourcedObject {
@@ -57,4 +58,16 @@ export function readObjects(text: string, file: string): SourcedObject[] {
   return documents(text, file).flatMap((doc, index) =>
     doc === null || doc === undefined ? [] : expand(doc, `${file}: document ${index + 1}`),
   );
+}
+
+/** readObjects of a file's contents; "-" reads standard input (named `<stdin>`). Throws InputError when it cannot be read. */
+export function readObjectsFromFile(file: string): SourcedObject[] {
+  const name = file === "-" ? "<stdin>" : file;
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    throw new InputError(name, `cannot read: ${(error as Error).message}`);
+  }
+  return readObjects(text, name);
 }

@@ -1,10 +1,9 @@
 // A stand-in for the Kubernetes API server, just enough for the namespace informer: LIST and WATCH of
 // /api/v1/namespaces over plain HTTP, with namespaces the test adds, changes and removes, watch streams
 // it can cut, and failures it can inject. Every request is recorded.
-import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { writeStubKubeconfig } from "./stub-kubeconfig.js";
 
 interface Namespace {
   apiVersion: "v1";
@@ -114,24 +113,7 @@ export class StubApiServer {
   /** Writes a kubeconfig pointing at this server into `dir` and returns its path. */
   kubeconfig(dir: string): string {
     const { port } = this.#server!.address() as AddressInfo;
-    const path = join(dir, "kubeconfig.yaml");
-    writeFileSync(
-      path,
-      `apiVersion: v1
-kind: Config
-clusters:
-  - name: stub
-    cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}
-users:
-  - name: stub
-    user: {token: ${STUB_TOKEN}}
-contexts:
-  - name: stub
-    context: {cluster: stub, user: stub}
-current-context: stub
-`,
-    );
-    return path;
+    return writeStubKubeconfig(dir, port, STUB_TOKEN);
   }
 
   async stop(): Promise<void> {

@@ -2,12 +2,11 @@
 // /apis/networking.k8s.io/v1 itself (LIST cluster-wide with a label selector, LIST per namespace,
 // server-side apply PATCH with fieldManager, DELETE with preconditions) and passes everything else
 // (namespaces LIST/WATCH) through to the namespace stub. Failures can be injected; requests are recorded.
-import { writeFileSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { parse } from "yaml";
 import { STUB_TOKEN, StubApiServer } from "./server-stub-apiserver.js";
+import { writeStubKubeconfig } from "./stub-kubeconfig.js";
 
 export interface StoredNetworkPolicy {
   apiVersion: "networking.k8s.io/v1";
@@ -174,18 +173,7 @@ export class NetworkingStubApiServer {
   /** Writes a kubeconfig pointing at the front server into `dir` and returns its path. */
   kubeconfig(dir: string): string {
     const { port } = this.#server!.address() as AddressInfo;
-    const path = join(dir, "kubeconfig.yaml");
-    writeFileSync(
-      path,
-      `apiVersion: v1
-kind: Config
-clusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
-users: [{name: stub, user: {token: ${STUB_TOKEN}}}]
-contexts: [{name: stub, context: {cluster: stub, user: stub}}]
-current-context: stub
-`,
-    );
-    return path;
+    return writeStubKubeconfig(dir, port, STUB_TOKEN);
   }
 
   async stop(): Promise<void> {

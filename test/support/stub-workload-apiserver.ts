@@ -2,11 +2,10 @@
 // LIST of namespaces, pods, deployments, statefulsets, daemonsets, jobs and cronjobs, per namespace or
 // across all, paginated with `limit`/`continue` as the real one (items without kind/apiVersion). A test
 // loads objects, forbids some lists (403 with the API server's message) and reads the requests made.
-import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { writeStubKubeconfig } from "./stub-kubeconfig.js";
 
 export interface StubObject {
   apiVersion: string;
@@ -137,25 +136,7 @@ export class StubWorkloadApiServer {
   /** Writes a kubeconfig pointing at this server into `dir` and returns its path. */
   kubeconfig(dir: string, options: { namespace?: string; file?: string } = {}): string {
     const { port } = this.#server!.address() as AddressInfo;
-    const path = join(dir, options.file ?? "kubeconfig.yaml");
-    const namespace = options.namespace ? `, namespace: ${options.namespace}` : "";
-    writeFileSync(
-      path,
-      `apiVersion: v1
-kind: Config
-clusters:
-  - name: stub
-    cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}
-users:
-  - name: stub
-    user: {token: ${STUB_WORKLOAD_TOKEN}}
-contexts:
-  - name: stub
-    context: {cluster: stub, user: stub${namespace}}
-current-context: stub
-`,
-    );
-    return path;
+    return writeStubKubeconfig(dir, port, STUB_WORKLOAD_TOKEN, options);
   }
 
   async stop(): Promise<void> {
