@@ -6,7 +6,8 @@ import { assumedIdentity, identityLabel } from "../src/preview/assumed-identity.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { EXEMPT_LABEL, NOT_INTERCEPTED_NAMESPACES, type ImpactEntry } from "../src/preview/cluster-impact.js";
+import { clusterImpact, EXEMPT_LABEL, NOT_INTERCEPTED_NAMESPACES, type ImpactEntry } from "../src/preview/cluster-impact.js";
+import { parsePolicies } from "../src/policy/load.js";
 import { REPO_ROOT } from "./support/fixture-cases.js";
 import { outcomeOf, podFieldPath, summariseNamespace } from "../src/preview/impact-summary.js";
 import { podOwnership, templateCreator, WorkloadIndex } from "../src/preview/workload-owner.js";
@@ -219,5 +220,84 @@ describe("preview --cluster: what the webhook never sees matches the shipped web
 
   it("the exemption label", () => {
     assert.deepEqual(webhook.objectSelector.matchExpressions, [{ key: EXEMPT_LABEL, operator: "NotIn", values: ["true"] }]);
+  });
+});
+
+describe("preview --cluster: policies granted by identity", () => {
+  // privileged only for the ingress ServiceAccount; restricted for everyone else.
+  const { policies } = parsePolicies(
+    `apiVersion: secure-defaults.io/v1alpha1
+kind: SecureDefaultsPolicy
+metadata: {name: privileged}
+spec:
+  subjects: [{kind: ServiceAccount, name: ingress, namespace: edge}]
+  privileged: true
+  volumes: ["*"]
+  allowedCapabilities: ["*"]
+  runAsUser: {rule: RunAsAny}
+  seLinux: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+---
+apiVersion: secure-defaults.io/v1alpha1
+kind: SecureDefaultsPolicy
+metadata: {name: restricted}
+spec:
+  runAsUser: {rule: MustRunAsNonRoot}
+  seLinux: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+`,
+    "identity.yaml",
+  );
+  const pod = (name: string, serviceAccountName: string) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "edge", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: `${name}-1`, uid: "u", controller: true }] },
+    spec: { serviceAccountName, containers: [{ name: "c", image: "i", securityContext: { privileged: true } }] },
+  });
+
+  it("a controller-made Pod gets the policy its ServiceAccount is granted, and no other", async () => {
+    const [edge] = await clusterImpact(
+      { namespaces: [{ name: "edge", labels: { "secure-defaults.io/enabled": "true" } }], pods: [pod("ingress", "ingress"), pod("web", "web")], workloads: [] },
+      { policies },
+    );
+    assert.deepEqual(
+      edge.entries.map((e) => [e.name, e.allowed, e.policy, e.identity.userInfo.username]),
+      [
+        ["ingress", true, "privileged", "system:serviceaccount:kube-system:replicaset-controller"],
+        ["web", false, null, "system:serviceaccount:kube-system:replicaset-controller"],
+      ],
+    );
+  });
+});
+
+describe("preview --cluster: the controller's identity reaches policy choice", () => {
+  const { policies } = parsePolicies(
+    `apiVersion: secure-defaults.io/v1alpha1
+kind: SecureDefaultsPolicy
+metadata: {name: controllers-only}
+spec:
+  subjects: [{kind: Group, name: "system:serviceaccounts:kube-system"}]
+  runAsUser: {rule: RunAsAny}
+  seLinux: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+`,
+    "controllers.yaml",
+  );
+  const spec = { containers: [{ name: "c", image: "i" }] };
+  const made = { apiVersion: "v1", kind: "Pod", metadata: { name: "made", namespace: "ns", ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: "j", uid: "u", controller: true }] }, spec };
+  const bare = { apiVersion: "v1", kind: "Pod", metadata: { name: "bare", namespace: "ns" }, spec };
+
+  it("a Pod made by a controller is granted what the controller's group is granted; a bare Pod is not", async () => {
+    const [ns] = await clusterImpact({ namespaces: [{ name: "ns", labels: {} }], pods: [made, bare], workloads: [] }, { policies });
+    assert.deepEqual(
+      ns.entries.map((e) => [e.name, e.allowed, e.policy]),
+      [
+        ["made", true, "controllers-only"],
+        ["bare", false, null],
+      ],
+    );
   });
 });
