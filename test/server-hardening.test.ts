@@ -13,6 +13,7 @@ import {
   HEADERS_TIMEOUT_MS,
   KEEP_ALIVE_TIMEOUT_MS,
   REQUEST_TIMEOUT_MS,
+  CONNECTIONS_CHECKING_INTERVAL_MS,
 } from "../src/server/https.js";
 import { admissionReview, eventually, pod, SERVER_FIXTURES, startHarness, WebhookClient, type Harness } from "./support/server-harness.js";
 
@@ -51,6 +52,23 @@ describe("server: TLS suites, timeouts and the connection cap (issue 14)", () =>
       assert.equal(await handshake(port, ca, { ciphers: cipher, maxVersion: "TLSv1.2" }), cipher);
     }
     assert.equal(await handshake(port, ca, { minVersion: "TLSv1.3" }), "TLS_AES_256_GCM_SHA384");
+  });
+
+  it("disconnects a client that never finishes its headers (slowloris) once the headers timeout has passed", async function () {
+    // Node checks these timeouts every connectionsCheckingInterval (30 s by default): without a short
+    // interval such a connection stayed open for up to 40 s. The mocha timeout is the bound checked.
+    this.timeout(HEADERS_TIMEOUT_MS + CONNECTIONS_CHECKING_INTERVAL_MS + 8_000);
+    const { port } = harness.webhook.address;
+    const closed = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: "127.0.0.1", port, servername: "localhost", ca: harness.tls.ca.certPem }, () => {
+        socket.write("POST /mutate HTTP/1.1\r\nHost: localhost\r\nX-Slow: ");
+      });
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => (answer += chunk.toString("latin1")));
+      socket.on("close", () => resolve(answer.split("\r\n")[0]));
+      socket.on("error", reject);
+    });
+    assert.match(closed, /^(HTTP\/1\.1 408 Request Timeout)?$/);
   });
 
   it("has exactly the documented suite list and timeouts", () => {
