@@ -12,6 +12,7 @@ import { modeFor, type ModeDecision } from "./mode.js";
 import { admissionResponse, allowUnchanged } from "./response.js";
 import { warnModeResponse, type WouldDo } from "./warn-response.js";
 import type { AdmissionRequest, AdmissionResponse } from "./review.js";
+import { isObject, type Json } from "../engine/json.js";
 
 /** Everything admission needs besides the request; the server supplies the current values. */
 export interface AdmissionContext {
@@ -37,12 +38,6 @@ export interface AdmissionOutcome {
   mode: PolicyMode;
   /** In warn mode: what enforce mode would have done, when it would have patched or denied. */
   wouldDo?: WouldDo;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Where a request goes, or why it is refused: a combination of fields the API server never sends. */

@@ -8,6 +8,7 @@ import { previewEntry, type PreviewEntry } from "../preview/entry.js";
 import { admit, assessInNamespace, type AdmissionContext, type AdmissionOutcome } from "./admit.js";
 import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { looksLikeAdmissionReview, parseAdmissionReview, parseUserInfo, ReviewError, type AdmissionRequest, type AdmissionResponse } from "./review.js";
+import { isObject, type Json } from "../engine/json.js";
 
 export interface PreviewAnswer extends PreviewEntry {
   /**
@@ -25,12 +26,6 @@ export class PreviewInputError extends Error {
     super(message);
     this.name = "PreviewInputError";
   }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string {

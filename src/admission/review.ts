@@ -2,6 +2,7 @@
 // Only the shape is checked here; what to do with the request is decided in admit.ts.
 
 import type { UserInfo } from "../policy/subjects.js";
+import { isObject, type Json } from "../engine/json.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -66,12 +67,6 @@ export class ReviewError extends Error {
     super(message);
     this.name = "ReviewError";
   }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function optionalString(holder: Json, key: string, where: string): string {

@@ -11,13 +11,9 @@
 // empty pod securityContext, ...) change nothing any check reads, and are left out.
 // Pure: the input is never modified; unchanged parts stay shared with it.
 import type { ApiDefault, Container, Pod } from "./types.js";
+import { isObject, type Json } from "./json.js";
 
-type Json = Record<string, unknown>;
 type Volume = NonNullable<NonNullable<Pod["spec"]>["volumes"]>[number];
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const isSet = (value: unknown): boolean => value !== undefined && value !== null;
 

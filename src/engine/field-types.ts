@@ -4,6 +4,7 @@
 // wrongly typed field: never judged, never patched. JSON null counts as unset everywhere, as in Kubernetes.
 import type { Pod } from "./types.js";
 import { UnsupportedObjectError } from "./workload.js";
+import { isObject, type Json } from "./json.js";
 
 /** A field's expected type: a scalar, a list of one shape, a map of strings, or an object with known fields. */
 type Shape =
@@ -101,12 +102,6 @@ export class FieldTypeError extends UnsupportedObjectError {
     super(message, field);
     this.name = "FieldTypeError";
   }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describeValue(value: unknown): string {

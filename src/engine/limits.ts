@@ -7,6 +7,7 @@
 import { CONTAINER_LISTS } from "./containers.js";
 import type { Pod } from "./types.js";
 import { UnsupportedObjectError } from "./workload.js";
+import { isObject, type Json } from "./json.js";
 
 /** At most this many containers, init, regular and ephemeral together. */
 export const MAX_CONTAINERS = 500;
@@ -23,12 +24,6 @@ export class LimitExceededError extends UnsupportedObjectError {
     super(message, field);
     this.name = "LimitExceededError";
   }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function lengthOf(value: unknown): number {

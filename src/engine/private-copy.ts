@@ -6,12 +6,7 @@
 // identity, which lets the patch comparison skip it (patch.ts stops at identical references).
 import { CONTAINER_LISTS } from "./containers.js";
 import type { Pod } from "./types.js";
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isObject, type Json } from "./json.js";
 
 /**
  * A shallow copy of an object with a shallow copy of its `securityContext`; anything else as it is.

@@ -16,12 +16,7 @@
 // Idempotent: on a second pass the containers carry readOnlyRootFilesystem: true, so nothing is defaulted.
 import { containerViews } from "./containers.js";
 import type { ContainerView, Findings, Pod, PodStep, Policy, ScratchSpace } from "./types.js";
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isObject } from "./json.js";
 
 function defaultedReadOnlyRoot(view: ContainerView, out: Findings): boolean {
   const path = `${view.path}.securityContext.readOnlyRootFilesystem`;

@@ -3,10 +3,9 @@
 // Never mutated: a volume or mount PSP does not accept is rejected, not fixed.
 import { containerViews } from "./containers.js";
 import type { Findings, Pod, PodStep, Policy } from "./types.js";
+import { isObject, type Json } from "./json.js";
 
 type Volume = NonNullable<NonNullable<Pod["spec"]>["volumes"]>[number];
-type Json = Record<string, unknown>;
-
 /**
  * v1 volume source key → PSP FS type name, in the order PSP's GetVolumeFSType tested them. Only
  * `cephfs` is spelled differently (`cephFS`).
@@ -47,10 +46,6 @@ const VOLUME_TYPES: readonly (readonly [string, string])[] = [
 
 /** The v1 keys of the volume sources this file knows. */
 export const VOLUME_SOURCE_KEYS: readonly string[] = VOLUME_TYPES.map(([key]) => key);
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 interface VolumeType {
   /** The v1 key holding the source, e.g. `cephfs`. */

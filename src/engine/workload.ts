@@ -1,5 +1,6 @@
 // Where each supported kind keeps its Pod: the Pod itself, or a pod template. Data, not code per kind.
 import type { Pod } from "./types.js";
+import { isObject, type Json } from "./json.js";
 
 /** Path (as keys) from the object to its pod template; `[]` means the object is the Pod. */
 export const POD_LOCATIONS: Readonly<Record<string, readonly string[]>> = {
@@ -24,12 +25,6 @@ export class UnsupportedObjectError extends Error {
     super(message);
     this.name = "UnsupportedObjectError";
   }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export interface PodLocation {

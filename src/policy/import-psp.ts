@@ -9,6 +9,7 @@ import { fromZod, inDocumentOrder, type PolicyIssue } from "./issues.js";
 import { parseBinding, parseRole, qualifiedName, RBAC_API_VERSIONS, roleGrantsUse, type Binding, type Role } from "./rbac.js";
 import { pspDocument, PSP_API_VERSIONS, SDP_API_VERSION, show } from "./schema.js";
 import type { PolicySubject } from "../engine/types.js";
+import { isObject, type Json } from "../engine/json.js";
 
 /** One object of the input and where it came from, e.g. `cluster.yaml: document 1 items[3]`. */
 export interface ImportObject {
@@ -49,14 +50,8 @@ export class ImportError extends Error {
 
 const IMPORTED_KINDS = "PodSecurityPolicies, ClusterRoles, Roles, ClusterRoleBindings and RoleBindings";
 
-type Json = Record<string, unknown>;
-
-function isMapping(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function metadataOf(object: Json): { name?: string; namespace?: string } {
-  const m = isMapping(object.metadata) ? object.metadata : {};
+  const m = isObject(object.metadata) ? object.metadata : {};
   return { name: typeof m.name === "string" ? m.name : undefined, namespace: typeof m.namespace === "string" && m.namespace ? m.namespace : undefined };
 }
 
@@ -157,7 +152,7 @@ export function importPodSecurityPolicies(objects: readonly ImportObject[]): Imp
   const firstPsp = new Map<string, string>();
 
   for (const { source, object } of objects) {
-    if (!isMapping(object)) {
+    if (!isObject(object)) {
       problems.push(`${source}: must be a Kubernetes object (a mapping with apiVersion and kind)`);
       continue;
     }

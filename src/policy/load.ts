@@ -12,6 +12,7 @@ import { closest, pspDocument, PSP_API_VERSIONS, sdpDocument, SDP_API_VERSION, S
 import { isRbacDocument, rbacReadDetail, type RbacDocument } from "./rbac-documents.js";
 import { applyRbacGrants, type GrantInput } from "./rbac-grants.js";
 import { policyWarnings } from "./warnings.js";
+import { isObject } from "../engine/json.js";
 
 export { PolicyLoadError, formatIssue, type PolicyIssue } from "./issues.js";
 
@@ -38,10 +39,6 @@ interface Parsed {
   rbac: RbacDocument[];
   /** The raw PodSecurityPolicies and RBAC documents, from which rbac-grants.ts derives who may use each PSP. */
   grants: GrantInput;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {
@@ -81,12 +78,12 @@ function sdpOnlyHint(path: readonly (string | number)[], key: string): string | 
 }
 
 function parseDocument(value: unknown, at: IssueLocation, source: string, out: Parsed, inList = false): void {
-  if (!isMapping(value)) {
+  if (!isObject(value)) {
     out.issues.push(issue(at, [], `must be a mapping with apiVersion, kind, metadata and spec (got ${describe(value)})`));
     return;
   }
   if (isRbacDocument(value)) {
-    const name = isMapping(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
+    const name = isObject(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
     out.rbac.push({ document: at.document ?? 1, item: at.item, kind: value.kind as string, name });
     out.grants.rbac.push({ source: locationText(at), object: value });
     return;
@@ -98,7 +95,7 @@ function parseDocument(value: unknown, at: IssueLocation, source: string, out: P
     else value.items.forEach((item, k) => parseDocument(item, { ...at, item: `items[${k}]` }, `${source}.items[${k}]`, out, true));
     return;
   }
-  const name = isMapping(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
+  const name = isObject(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
   const located: IssueLocation = name === undefined ? at : { ...at, policy: name };
 
   const isPsp = value.kind === "PodSecurityPolicy";

@@ -1,6 +1,7 @@
 // Reads Kubernetes objects from YAML or JSON text: multi-document, and `v1` `List`s expanded.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
+import { isObject } from "../engine/json.js";
 
 export interface SourcedObject {
   /** Where the object came from: `file`, document index and, for a List, the item index. */
@@ -16,10 +17,6 @@ export class InputError extends Error {
     super(`${source}: ${detail}`);
     this.name = "InputError";
   }
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function documents(text: string, file: string): unknown[] {
@@ -45,7 +42,7 @@ function documents(text: string, file: string): unknown[] {
 
 function expand(value: unknown, source: string): SourcedObject[] {
   if (Array.isArray(value)) return value.flatMap((item, i) => expand(item, `${source}[${i}]`));
-  if (!isMapping(value)) throw new InputError(source, "expected a Kubernetes object (a mapping with apiVersion and kind)");
+  if (!isObject(value)) throw new InputError(source, "expected a Kubernetes object (a mapping with apiVersion and kind)");
   if (value.kind === "List" || (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items))) {
     if (!Array.isArray(value.items)) throw new InputError(source, "a List needs an items array");
     return value.items.flatMap((item, i) => expand(item, `${source} items[${i}]`));
