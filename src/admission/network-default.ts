@@ -2,6 +2,7 @@
 // for the namespace's Pods (decide.ts: label, bindings, --default-policy). Pod admission picks among
 // several candidates per Pod; a namespace needs one answer, so the first candidate by name that
 // declares a network default wins. Pure: labels come from the caller.
+import { byName } from "../engine/select.js";
 import type { Policy } from "../engine/types.js";
 import { networkPoliciesFor, type NetworkPolicyObject } from "../policy/network-policies.js";
 import { choosePolicies, ENABLED_LABEL, type NamespaceLabels } from "./decide.js";
@@ -30,7 +31,7 @@ export function chooseNetworkDefault(
   // granted to every authenticated user (no subjects, or system:authenticated) count here.
   const choice = choosePolicies(policies, namespace, labels, defaultPolicy);
   if (!choice.ok) return { ok: false, message: choice.message };
-  const declaring = choice.candidates.filter((p) => p.networkDefault).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const declaring = choice.candidates.filter((p) => p.networkDefault).sort(byName);
   const winner = declaring[0];
   if (!winner?.networkDefault) return { ok: true, objects: [] };
   return { ok: true, policy: winner.name, objects: networkPoliciesFor(winner.networkDefault, namespace, winner.name) };

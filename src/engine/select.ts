@@ -11,8 +11,8 @@ export interface Selection {
   rejected: ProviderOutcome[];
 }
 
-/** Byte-wise ascending, as Go's sort.Strings. */
-export function byName(a: Policy, b: Policy): number {
+/** By name, byte-wise ascending, as Go's sort.Strings (policies, and anything else named). */
+export function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 

@@ -4,6 +4,7 @@
 // (excluded namespaces, exempt Pods) is listed, not evaluated. No I/O: the cluster has been read already.
 import { evaluateInNamespace, type AdmissionContext } from "../admission/admit.js";
 import { ENABLED_LABEL } from "../admission/decide.js";
+import { byName } from "../engine/select.js";
 import type { EvaluationResult, Policy } from "../engine/types.js";
 import { locatePod } from "../engine/workload.js";
 import { assumedIdentity, type AssumedIdentity } from "./assumed-identity.js";
@@ -134,5 +135,5 @@ export async function clusterImpact(snapshot: SnapshotInput, settings: ImpactSet
     impactOf(item.namespace).entries.push({ ...previewEntry(item.object, item.namespace, result), workload: item.workload, identity: item.identity });
     settings.onEvaluated?.(++done, work.length);
   }
-  return [...byNamespace.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...byNamespace.values()].sort(byName);
 }
