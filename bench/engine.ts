@@ -5,7 +5,7 @@
 // Usage: node dist/bench/engine.js RESTRICTED_FILE POLICY_SETS_DIR SECONDS_PER_CASE
 //   (POLICY_SETS_DIR: bench/work/policies, made by the runner: namespaces-N/, policies-20-all/)
 import { join } from "node:path";
-import { choosePolicies } from "../src/admission/decide.js";
+import { choosePolicies } from "../src/policy/choose.js";
 import { evaluate } from "../src/engine/evaluate.js";
 import type { Policy } from "../src/engine/types.js";
 import { loadPolicies } from "../src/policy/load.js";

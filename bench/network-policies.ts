@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ENABLED_LABEL, POLICY_LABEL } from "../src/admission/decide.js";
+import { ENABLED_LABEL, POLICY_LABEL } from "../src/policy/choose.js";
 import { kubeConfigFrom, NamespaceCache } from "../src/cluster/namespace-cache.js";
 import { NetworkPolicyReconciler } from "../src/cluster/network-policy-reconciler.js";
 import { createLogger } from "../src/logging/logger.js";

@@ -1,7 +1,7 @@
 // Runs the engine with each shipped policy (policies/*.yaml) over a corpus of real-world manifests and
 // prints a summary: objects, admitted, mutated, denied, crashes, the most frequent violation messages;
 // for policies with a Pod Security Standard, how many admitted outputs fail the independent PSA checker
-// (test/support/pod-security-standards.ts); and patch sanity (the patch applies to the input and yields
+// (oracle/pod-security-standards.ts); and patch sanity (the patch applies to the input and yields
 // the output; a second pass gives an empty patch). For policies with scratchSpace: how many containers got
 // scratch space at each path, and how many had readOnlyRootFilesystem defaulted but already mounted there;
 // and the engine's warnings on admitted objects, by message.
@@ -19,7 +19,7 @@ import { isDeepStrictEqual } from "node:util";
 import { evaluate } from "../src/engine/evaluate.js";
 import type { Policy } from "../src/engine/types.js";
 import { loadPolicies } from "../src/policy/load.js";
-import { checkPodSecurity, podOfObject } from "../test/support/pod-security-standards.js";
+import { checkPodSecurity, podOfObject } from "../oracle/pod-security-standards.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const corpusDir = resolve(REPO, process.argv[2] ?? "../shared/corpus/real-manifests");

@@ -1,6 +1,6 @@
 // Runs the shipped restricted and baseline policies over the upstream Pod Security Admission fixtures
 // (every Pod of the newest policy version, whatever level it was written for) and compares with PSA at
-// the policy's level, judged by the independent evaluator (test/support/pod-security-standards.ts):
+// the policy's level, judged by the independent evaluator (oracle/pod-security-standards.ts):
 //   - PSA admits the Pod as written: the policy must admit it too, unless the kubelet would refuse to
 //     start it (named in the output);
 //   - the policy admits a Pod: its output (the Pod with the policy's defaults) must pass PSA.
@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicies } from "../src/policy/load.js";
-import { checkPodSecurity, NEWEST_POLICY_VERSION, type PodSecurityLevel } from "../test/support/pod-security-standards.js";
+import { checkPodSecurity, NEWEST_POLICY_VERSION, type PodSecurityLevel } from "../oracle/pod-security-standards.js";
 import { measurePromise, readPsaFixtures } from "../test/support/psa-promise.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -2,7 +2,7 @@
 // audit annotations and denial messages, and every way a body can fail to be an AdmissionReview.
 import assert from "node:assert/strict";
 import { addedEphemeralContainers, changedEphemeralContainers, isBookkeepingUpdate, routeOf, routeRequest, specChangedBesidesEphemeral } from "../src/admission/admit.js";
-import { choosePolicies, POLICY_LABEL } from "../src/admission/decide.js";
+import { choosePolicies, POLICY_LABEL } from "../src/policy/choose.js";
 import { admissionResponse, denialMessage, errorResponse, pathSummary, valueAt, warningLines } from "../src/admission/response.js";
 import { parseAdmissionReview, ReviewError } from "../src/admission/review.js";
 import type { EvaluationResult, Policy } from "../src/engine/types.js";

@@ -3,7 +3,7 @@
 // request path never calls the API, and the watch recovers from cuts, 410 Gone and errors.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { POLICY_LABEL } from "../src/admission/decide.js";
+import { POLICY_LABEL } from "../src/policy/choose.js";
 import { inCluster } from "../src/cluster/in-cluster.js";
 import { admissionReview, decodePatch, eventually, pod, removeDir, SERVER_FIXTURES, startHarness, tempDir, type Harness } from "./support/server-harness.js";
 import { STUB_TOKEN, StubApiServer } from "./support/server-stub-apiserver.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ENABLED_LABEL, POLICY_LABEL } from "../src/admission/decide.js";
+import { ENABLED_LABEL, POLICY_LABEL } from "../src/policy/choose.js";
 import { parseServeOptions } from "../src/cli/serve.js";
 import { FIELD_MANAGER } from "../src/cluster/network-policy-reconciler.js";
 import { REPO_ROOT } from "./support/fixture-cases.js";

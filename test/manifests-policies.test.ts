@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { choosePolicies } from "../src/admission/decide.js";
+import { choosePolicies } from "../src/policy/choose.js";
 import { evaluate } from "../src/engine/evaluate.js";
 import { loadPolicies } from "../src/policy/load.js";
 import { BASE_DIR, MANIFESTS, POLICIES_CONFIGMAP, POLICIES_DIR, flagValues, only, render, webhookContainer } from "./support/manifests-render.js";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ENABLED_LABEL, POLICY_LABEL } from "../src/admission/decide.js";
+import { ENABLED_LABEL, POLICY_LABEL } from "../src/policy/choose.js";
 import { REPO_ROOT } from "./support/fixture-cases.js";
 import { BASE_DIR, only, render } from "./support/manifests-render.js";
 import { eventually, removeDir, startHarness, tempDir } from "./support/server-harness.js";

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { chooseNetworkDefault } from "../src/admission/network-default.js";
-import { POLICY_LABEL } from "../src/admission/decide.js";
+import { POLICY_LABEL } from "../src/policy/choose.js";
 import { parseCidr, strictlyInside } from "../src/policy/cidr.js";
 import { loadPolicies, parsePolicies, PolicyLoadError } from "../src/policy/load.js";
 import { networkPoliciesFor } from "../src/policy/network-policies.js";

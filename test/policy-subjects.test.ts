@@ -1,7 +1,7 @@
 // Who may use a policy: RBAC's subject matching, PSP's "the user or the Pod's ServiceAccount" rule, and how
 // choosePolicies filters by it before the namespace binding, with the exact denial when nothing is granted.
 import assert from "node:assert/strict";
-import { choosePolicies, POLICY_LABEL } from "../src/admission/decide.js";
+import { choosePolicies, POLICY_LABEL } from "../src/policy/choose.js";
 import type { Pod, Policy, PolicySubject } from "../src/engine/types.js";
 import { parsePolicies } from "../src/policy/load.js";
 import { ruleGrantsUse } from "../src/policy/rbac.js";

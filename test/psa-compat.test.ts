@@ -1,6 +1,6 @@
 // The product promise, tested: what the engine admits with the shipped restricted policy passes Pod
 // Security Admission (PSA) "restricted", and likewise baseline.yaml and PSA "baseline". The judge is an
-// independent evaluator of the Pod Security Standards (test/support/pod-security-standards.ts), which
+// independent evaluator of the Pod Security Standards (oracle/pod-security-standards.ts), which
 // is first tested here on hand-written fixtures (test/fixtures/psa/). Inputs: those fixtures (pass and
 // fail), seeded generated Pods, and realistic workloads (whose pod template is checked).
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ import { evaluate, type EvaluateOptions } from "../src/engine/evaluate.js";
 import type { EvaluationResult, Policy } from "../src/engine/types.js";
 import { loadPolicies } from "../src/policy/load.js";
 import { randomPod, seeded } from "./support/generators.js";
-import { checkPodSecurity, podOfObject, podSecurityChecks, type PodSecurityLevel } from "./support/pod-security-standards.js";
+import { checkPodSecurity, podOfObject, podSecurityChecks, type PodSecurityLevel } from "../oracle/pod-security-standards.js";
 
 type Json = Record<string, unknown>;
 const LEVELS: readonly PodSecurityLevel[] = ["restricted", "baseline"];

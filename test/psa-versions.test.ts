@@ -1,5 +1,5 @@
 // Pod Security Admission by policy version (issue 10). First the independent evaluator
-// (test/support/pod-security-standards.ts) against the upstream unit-test cases, each at its stated
+// (oracle/pod-security-standards.ts) against the upstream unit-test cases, each at its stated
 // version, and the check set PSA's registry runs at each version. Then the shipped policies over copies
 // of the upstream v1.37 fixtures (test/fixtures/psa/upstream): no Pod PSA admits is denied (but the one
 // the kubelet refuses), nothing admitted fails PSA; pinned to older versions, nothing admitted fails PSA
@@ -12,7 +12,7 @@ import type { Policy } from "../src/engine/types.js";
 import { loadPolicies } from "../src/policy/load.js";
 import { randomPod, seeded } from "./support/generators.js";
 import { kubeletRefuses } from "./support/kubelet.js";
-import { checkPodSecurity, podOfObject, podSecurityChecks, runPodSecurityCheck, type PodSecurityLevel } from "./support/pod-security-standards.js";
+import { checkPodSecurity, podOfObject, podSecurityChecks, runPodSecurityCheck, type PodSecurityLevel } from "../oracle/pod-security-standards.js";
 import { measurePromise, readPsaFixtures } from "./support/psa-promise.js";
 
 type Json = Record<string, unknown>;

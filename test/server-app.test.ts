@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import request from "supertest";
-import { POLICY_LABEL, type NamespaceLabels } from "../src/admission/decide.js";
+import { POLICY_LABEL, type NamespaceLabels } from "../src/policy/choose.js";
 import type { Policy } from "../src/engine/types.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics, type Metrics } from "../src/metrics/metrics.js";

@@ -7,7 +7,7 @@ import { evaluate } from "../engine/evaluate.js";
 import type { EvaluationResult, Operation, Policy, PolicyMode } from "../engine/types.js";
 import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
 import { AUTHENTICATED_USER, podServiceAccount, type Requester, type UserInfo } from "../policy/subjects.js";
-import { choosePolicies, type NamespaceLabels } from "./decide.js";
+import { choosePolicies, type NamespaceLabels } from "../policy/choose.js";
 import { modeFor, type ModeDecision } from "./mode.js";
 import { admissionResponse, allowUnchanged } from "./response.js";
 import { warnModeResponse, type WouldDo } from "./warn-response.js";

@@ -1,7 +1,7 @@
 // Which mode answers a request: enforce (patch, deny) or warn (admit unchanged, say what enforce would do).
 // The namespace label secure-defaults.io/mode overrides the policies' `mode` field for that namespace.
 import type { EvaluationResult, Policy, PolicyMode } from "../engine/types.js";
-import type { NamespaceLabels } from "./decide.js";
+import type { NamespaceLabels } from "../policy/choose.js";
 
 /** Namespace label choosing the mode for the namespace's Pods: `enforce` or `warn`. */
 export const MODE_LABEL = "secure-defaults.io/mode";

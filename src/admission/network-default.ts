@@ -1,11 +1,11 @@
 // Which network default a namespace gets, and the NetworkPolicies that means. The policy is chosen as
-// for the namespace's Pods (decide.ts: label, bindings, --default-policy). Pod admission picks among
+// for the namespace's Pods (policy/choose.ts: label, bindings, --default-policy). Pod admission picks among
 // several candidates per Pod; a namespace needs one answer, so the first candidate by name that
 // declares a network default wins. Pure: labels come from the caller.
 import { byName } from "../engine/select.js";
 import type { Policy } from "../engine/types.js";
 import { networkPoliciesFor, type NetworkPolicyObject } from "../policy/network-policies.js";
-import { choosePolicies, ENABLED_LABEL, type NamespaceLabels } from "./decide.js";
+import { choosePolicies, ENABLED_LABEL, type NamespaceLabels } from "../policy/choose.js";
 
 export type NetworkChoice =
   | {

@@ -1,7 +1,6 @@
 // An engine result as an AdmissionResponse: the base64 JSON patch, a denial status listing the violations
 // with their field paths, short warnings for the kubectl user and short audit annotations.
-import type { EvaluationResult } from "../engine/types.js";
-import { violationMessage } from "../preview/entry.js";
+import { violationMessage, type EvaluationResult } from "../engine/types.js";
 import type { AdmissionResponse } from "./review.js";
 
 /** Warnings: each line at most this long (the API server truncates long warnings; kubectl prints each on a line). */

@@ -1,7 +1,6 @@
 // Warn mode's answer: the request is admitted unchanged (no patch, allowed), and the warnings and audit
 // annotations say what enforce mode would have done: the same lines, each beginning with WARN_PREFIX.
-import type { EvaluationResult } from "../engine/types.js";
-import { violationMessage } from "../preview/entry.js";
+import { violationMessage, type EvaluationResult } from "../engine/types.js";
 import { AUDIT_POLICY, AUDIT_VALUE_MAX_CHARS, pathSummary, truncate, uniquePaths, warningLinesFor, type ResponseOptions, type WarningStyle } from "./response.js";
 import type { AdmissionResponse } from "./review.js";
 

@@ -199,6 +199,12 @@ export interface Violation {
   message: string;
 }
 
+/** A violation's message says which policy forbids it and by which field, e.g. `policy "restricted" (privileged): ...`. */
+export function violationMessage(v: Pick<Violation, "policy" | "field" | "message">): string {
+  if (!v.policy) return v.message;
+  return `policy "${v.policy}"${v.field ? ` (${v.field})` : ""}: ${v.message}`;
+}
+
 export type Operation = "CREATE" | "UPDATE";
 
 /** An RFC 6902 operation, as fast-json-patch produces it. */

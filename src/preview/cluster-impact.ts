@@ -3,7 +3,7 @@
 // bindings, default policy), with the identity the webhook would see; what the webhook never sees
 // (excluded namespaces, exempt Pods) is listed, not evaluated. No I/O: the cluster has been read already.
 import { evaluateInNamespace, type AdmissionContext } from "../admission/admit.js";
-import { ENABLED_LABEL } from "../admission/decide.js";
+import { ENABLED_LABEL } from "../policy/choose.js";
 import { byName } from "../engine/select.js";
 import type { EvaluationResult, Policy } from "../engine/types.js";
 import { locatePod } from "../engine/workload.js";

@@ -1,5 +1,5 @@
 // One element of `secure-defaults preview -o json` and of POST /preview: a contract, field for field.
-import type { ApiDefault, EvaluationResult, PatchOperation, Reason } from "../engine/types.js";
+import { violationMessage, type ApiDefault, type EvaluationResult, type PatchOperation, type Reason } from "../engine/types.js";
 
 export interface PreviewEntry {
   kind: string;
@@ -23,12 +23,6 @@ interface ObjectIdentity {
 
 function text(value: unknown): string {
   return typeof value === "string" ? value : "";
-}
-
-/** A violation's message says which policy forbids it and by which field, e.g. `policy "restricted" (privileged): ...`. */
-export function violationMessage(v: { policy: string; field: string; message: string }): string {
-  if (!v.policy) return v.message;
-  return `policy "${v.policy}"${v.field ? ` (${v.field})` : ""}: ${v.message}`;
 }
 
 export function previewEntry(input: unknown, namespace: string | undefined, result: EvaluationResult): PreviewEntry {

@@ -1,6 +1,6 @@
 // The impact preview's human output: one block per namespace with a table of its workloads, the fields
 // most often defaulted and the top denial reasons, then the totals. Pure text formatting.
-import { ENABLED_LABEL } from "../admission/decide.js";
+import { ENABLED_LABEL } from "../policy/choose.js";
 import { EXEMPT_LABEL } from "./cluster-impact.js";
 import type { Counts, NamespaceSummary, Tally } from "./impact-summary.js";
 

@@ -6,7 +6,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { admit, type AdmissionContext, type AdmissionOutcome } from "../admission/admit.js";
-import type { NamespaceLabels } from "../admission/decide.js";
+import type { NamespaceLabels } from "../policy/choose.js";
 import { preview, PreviewInputError } from "../admission/preview.js";
 import { policyLabel } from "../admission/warn-response.js";
 import { errorResponse } from "../admission/response.js";

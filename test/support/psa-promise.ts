@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { evaluate } from "../../src/engine/evaluate.js";
 import type { Policy } from "../../src/engine/types.js";
 import { kubeletRefuses } from "./kubelet.js";
-import { checkPodSecurity, type PodSecurityLevel } from "./pod-security-standards.js";
+import { checkPodSecurity, type PodSecurityLevel } from "../../oracle/pod-security-standards.js";
 
 export interface PsaFixture {
   file: string;

@@ -4,6 +4,8 @@
 // (policy/check_*.go, each a list of implementations by `MinimumVersion`) and verified against the
 // upstream fixtures and unit-test cases. Check IDs, reasons and details follow upstream, so a message
 // reads like PSA's `<reason> (<detail>)`.
+// It is an oracle, not product code: it lives in its own folder, apart from src/ (which it must not share
+// code with) and from test/, because the tests and the corpus reports in scripts/ both judge with it.
 //
 // As PSA's registry does, a restricted check replaces a baseline one from its own first version on
 // (restrictedVolumes → hostPathVolumes from v1.0, seccompProfile_restricted → seccompProfile_baseline

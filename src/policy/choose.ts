@@ -3,8 +3,8 @@
 // the policies bound to the namespace (or unbound), else the --default-policy. Pure: namespace labels
 // and the requester are passed in by the caller.
 import type { Policy } from "../engine/types.js";
-import { candidatesFor, policyByName } from "../policy/bindings.js";
-import { AUTHENTICATED_USER, describeRequester, grantChecker, type Requester } from "../policy/subjects.js";
+import { candidatesFor, policyByName } from "./bindings.js";
+import { AUTHENTICATED_USER, describeRequester, grantChecker, type Requester } from "./subjects.js";
 
 /** Namespace label naming the policy for the namespace's Pods. */
 export const POLICY_LABEL = "secure-defaults.io/policy";
