@@ -92,40 +92,33 @@ export function qualifiedName(o: { namespace?: string; name: string }): string {
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; issues: PolicyIssue[] };
 
-/** A ClusterRole or Role document, or the issues with it (located at `source`). */
-export function parseRole(kind: Role["kind"], doc: unknown, source: string): Parsed<Role> {
-  const schema = roleDocument(kind === "Role");
+/** `doc` checked against `schema` (issues located at `source`), then shaped by `build`. */
+function parseDocument<S extends z.ZodType, T>(schema: S, doc: unknown, source: string, build: (data: z.output<S>) => T): Parsed<T> {
   const result = schema.safeParse(doc, { reportInput: true });
   if (!result.success) return { ok: false, issues: fromZod(result.error.issues, { at: { file: source }, schema }) };
-  const { metadata, rules, aggregationRule } = result.data;
-  return {
-    ok: true,
-    value: {
-      kind,
-      name: metadata.name,
-      ...(kind === "Role" ? { namespace: metadata.namespace as string } : {}),
-      rules: rules ?? [],
-      aggregated: aggregationRule !== undefined && aggregationRule !== null,
-    },
-  };
+  return { ok: true, value: build(result.data) };
+}
+
+/** A ClusterRole or Role document, or the issues with it (located at `source`). */
+export function parseRole(kind: Role["kind"], doc: unknown, source: string): Parsed<Role> {
+  return parseDocument(roleDocument(kind === "Role"), doc, source, ({ metadata, rules, aggregationRule }) => ({
+    kind,
+    name: metadata.name,
+    ...(kind === "Role" ? { namespace: metadata.namespace as string } : {}),
+    rules: rules ?? [],
+    aggregated: aggregationRule !== undefined && aggregationRule !== null,
+  }));
 }
 
 /** A ClusterRoleBinding or RoleBinding document, or the issues with it. */
 export function parseBinding(kind: Binding["kind"], doc: unknown, source: string): Parsed<Binding> {
-  const schema = bindingDocument(kind === "RoleBinding");
-  const result = schema.safeParse(doc, { reportInput: true });
-  if (!result.success) return { ok: false, issues: fromZod(result.error.issues, { at: { file: source }, schema }) };
-  const { metadata, roleRef, subjects } = result.data;
-  return {
-    ok: true,
-    value: {
-      kind,
-      name: metadata.name,
-      ...(kind === "RoleBinding" ? { namespace: metadata.namespace as string } : {}),
-      roleRef: { kind: roleRef.kind, name: roleRef.name },
-      subjects: subjects ?? [],
-    },
-  };
+  return parseDocument(bindingDocument(kind === "RoleBinding"), doc, source, ({ metadata, roleRef, subjects }) => ({
+    kind,
+    name: metadata.name,
+    ...(kind === "RoleBinding" ? { namespace: metadata.namespace as string } : {}),
+    roleRef: { kind: roleRef.kind, name: roleRef.name },
+    subjects: subjects ?? [],
+  }));
 }
 
 const has = (list: readonly string[] | null | undefined, value: string) => (list ?? []).some((v) => v === ALL || v === value);
