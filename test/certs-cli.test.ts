@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../src/cli/certs.js";
+import { bufferIo } from "./support/buffer-io.js";
 import {
   BASE_DIR,
   REPO_ROOT,
@@ -26,21 +27,17 @@ interface Captured {
   stderr: string;
 }
 
-/** Runs the command in-process, capturing what it writes. */
+/** Runs the command in-process with a buffer io, capturing what it writes. */
 async function certs(...argv: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writeOut = process.stdout.write;
-  const writeErr = process.stderr.write;
-  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await run(argv);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
+  const io = bufferIo();
+  const code = await run(argv, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** Runs the command through the `secure-defaults` program, in a child process. */
+function certsProcess(...argv: string[]): Captured {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), "certs", ...argv], { encoding: "utf8", cwd: REPO_ROOT });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 function sanDnsNames(cert: X509Certificate): string[] {
@@ -99,9 +96,22 @@ describe("secure-defaults certs", () => {
     }
 
     it("is reachable through the `secure-defaults` CLI", () => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), "certs", "--help"], { encoding: "utf8", cwd: REPO_ROOT });
-      assert.equal(r.status, 0, r.stderr);
+      const r = certsProcess("--help");
+      assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Usage: secure-defaults certs/);
+    });
+
+    it("through the `secure-defaults` CLI: writes DIR and exits 0, or exits 2 on a bad option", () => {
+      const written = certsProcess("--out", dir);
+      assert.equal(written.code, 0, written.stderr);
+      assert.match(written.stdout, /^created a new CA in .*ca\.crt/);
+      assert.deepEqual(
+        ["ca.crt", "ca.key", "tls.crt", "tls.key", "webhook-cabundle-patch.yaml", "kustomization.yaml", ".gitignore"].filter((f) => !existsSync(join(dir, f))),
+        [],
+      );
+      const bad = certsProcess("--out", dir, "--days", "0");
+      assert.equal(bad.code, 2);
+      assert.equal(bad.stderr, 'secure-defaults certs: --days must be a whole number of days from 1 to 36500, got "0"\nRun "secure-defaults certs --help" for usage.\n');
     });
   });
 
@@ -203,13 +213,18 @@ describe("secure-defaults certs", () => {
       ["another namespace and Service name", "psp-webhook", "defaults"],
     ] as const) {
       describe(`for ${label} (${svc}.${ns})`, () => {
+        // Written and rendered once: the tests below only read the overlay.
+        let overlay: string;
         let objects: K8sObject[];
-        beforeEach(async () => {
-          const r = await certs("--out", dir, "--namespace", ns, "--service", svc, "--base", BASE_DIR);
+        before(async () => {
+          overlay = mkdtempSync(join(tmpdir(), "sd-certs-overlay-"));
+          const r = await certs("--out", overlay, "--namespace", ns, "--service", svc, "--base", BASE_DIR);
           assert.equal(r.code, 0, r.stderr);
           assert.match(r.stdout, /kubectl apply -k/);
-          objects = render(dir);
+          objects = render(overlay);
         });
+        after(() => rmSync(overlay, { recursive: true, force: true }));
+        const readOverlay = (f: string) => readFileSync(join(overlay, f), "utf8");
 
         it("renders with kubectl kustomize into schema-valid objects", async () => {
           for (const o of objects) await assert.doesNotReject(validateObject(o), `${o.kind} ${o.metadata.name}`);
@@ -223,9 +238,9 @@ describe("secure-defaults certs", () => {
           const secret = only(objects, "Secret", TLS_SECRET);
           assert.equal(secret.type, "kubernetes.io/tls");
           const data = (k: string) => Buffer.from(secret.data[k], "base64").toString("utf8");
-          assert.equal(data("tls.crt"), read("tls.crt"));
-          assert.equal(data("tls.key"), read("tls.key"));
-          assert.equal(data("ca.crt"), read("ca.crt"));
+          assert.equal(data("tls.crt"), readOverlay("tls.crt"));
+          assert.equal(data("tls.key"), readOverlay("tls.key"));
+          assert.equal(data("ca.crt"), readOverlay("ca.crt"));
         });
 
         it("sets the caBundle to the CA that signed the Secret's certificate, whose names match the rendered Service", () => {
