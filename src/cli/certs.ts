@@ -1,8 +1,8 @@
 // `secure-defaults certs`: certificates for clusters without cert-manager. Writes a CA, a serving
 // certificate for the webhook Service's DNS names and a kustomize overlay (TLS Secret + caBundle
 // patch on top of manifests/base), so that `kubectl apply -k DIR` installs a working webhook.
-// The certificates (src/tls/certificate-authority.ts) and the overlay (src/tls/kustomize-overlay.ts) are
-// made elsewhere: this file reads the options and reports.
+// src/tls/certificate-authority.ts makes the certificates and src/tls/kustomize-overlay.ts the overlay;
+// this file reads the options and reports what was written.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
