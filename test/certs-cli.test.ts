@@ -40,6 +40,12 @@ function certsProcess(...argv: string[]): Captured {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+let renderedBase: K8sObject[] | undefined;
+/** manifests/base rendered once (the tests compare against it and do not change it). */
+function baseObjects(): K8sObject[] {
+  return (renderedBase ??= render(BASE_DIR));
+}
+
 function sanDnsNames(cert: X509Certificate): string[] {
   return (cert.subjectAltName ?? "")
     .split(", ")
@@ -101,17 +107,23 @@ describe("secure-defaults certs", () => {
       assert.match(r.stdout, /Usage: secure-defaults certs/);
     });
 
-    it("through the `secure-defaults` CLI: writes DIR and exits 0, or exits 2 on a bad option", () => {
-      const written = certsProcess("--out", dir);
-      assert.equal(written.code, 0, written.stderr);
-      assert.match(written.stdout, /^created a new CA in .*ca\.crt/);
+    it("writes DIR through the `secure-defaults` CLI", () => {
+      const r = certsProcess("--out", dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^created a new CA in .*ca\.crt/);
       assert.deepEqual(
         ["ca.crt", "ca.key", "tls.crt", "tls.key", "webhook-cabundle-patch.yaml", "kustomization.yaml", ".gitignore"].filter((f) => !existsSync(join(dir, f))),
         [],
       );
-      const bad = certsProcess("--out", dir, "--days", "0");
-      assert.equal(bad.code, 2);
-      assert.equal(bad.stderr, 'secure-defaults certs: --days must be a whole number of days from 1 to 36500, got "0"\nRun "secure-defaults certs --help" for usage.\n');
+    });
+
+    it("says which option is wrong and where the usage is, on stderr only", async () => {
+      const r = await certs("--out", dir, "--days", "0");
+      assert.deepEqual(r, {
+        code: 2,
+        stdout: "",
+        stderr: 'secure-defaults certs: --days must be a whole number of days from 1 to 36500, got "0"\nRun "secure-defaults certs --help" for usage.\n',
+      });
     });
   });
 
@@ -132,6 +144,21 @@ describe("secure-defaults certs", () => {
       const days = (Date.parse(leaf.validTo) - Date.now()) / 86_400_000;
       assert.ok(days > 29 && days <= 30.01, `valid for --days 30 (${days.toFixed(2)})`);
       assert.ok(Date.parse(ca.validTo) > Date.parse(leaf.validTo), "the CA outlives the serving certificate");
+      const notAfter = new Date(Date.parse(leaf.validTo)).toISOString();
+      assert.equal(
+        r.stdout,
+        [
+          `created a new CA in ${join(dir, "ca.crt")} (keep ca.key: renewals reuse it)`,
+          `issued ${join(dir, "tls.crt")} for psp, psp.hooks, psp.hooks.svc, psp.hooks.svc.cluster.local, valid until ${notAfter}`,
+          "caBundle trusts this CA",
+          `wrote ${join(dir, "webhook-cabundle-patch.yaml")} and ${join(dir, "kustomization.yaml")}`,
+          "",
+          `install or update:  kubectl apply -k ${dir}`,
+          `renew before ${notAfter}: run this command again, then apply again`,
+          "",
+        ].join("\n"),
+      );
+      assert.equal(r.stderr, "");
       for (const key of ["ca.key", "tls.key"]) assert.equal(statSync(join(dir, key)).mode & 0o077, 0, `${key} is private to its owner`);
       assert.match(read(".gitignore"), /^\*\.key$/m, "keys are git-ignored");
     });
@@ -166,6 +193,10 @@ describe("secure-defaults certs", () => {
       assert.equal(r.code, 0, r.stderr);
       assert.notEqual(read("ca.crt"), oldCa);
       assert.equal(read("ca-previous.crt"), oldCa);
+      assert.equal(
+        r.stdout.split("\n")[2],
+        `caBundle trusts the new and the previous CA; once the new certificate is rolled out, delete ${join(dir, "ca-previous.crt")} and run this again`,
+      );
       const bundle = bundleCertificates(caBundleOf(render(dir)));
       assert.deepEqual(bundle.map((c) => c.fingerprint256).sort(), [new X509Certificate(read("ca.crt")), new X509Certificate(oldCa)].map((c) => c.fingerprint256).sort());
       assert.ok(verifiesAgainst(new X509Certificate(read("tls.crt")), new X509Certificate(read("ca.crt"))));
@@ -256,7 +287,7 @@ describe("secure-defaults certs", () => {
         });
 
         it("leaves the rest of the webhook configuration as in the base", () => {
-          const base = only(render(BASE_DIR), "MutatingWebhookConfiguration").webhooks[0];
+          const base = only(baseObjects(), "MutatingWebhookConfiguration").webhooks[0];
           const webhook = structuredClone(only(objects, "MutatingWebhookConfiguration").webhooks[0]);
           delete webhook.clientConfig.caBundle;
           const expected = structuredClone(base);
@@ -284,7 +315,7 @@ describe("secure-defaults certs", () => {
 
     it("without --image keeps the base's image", async () => {
       assert.equal((await certs("--out", dir)).code, 0);
-      assert.equal(only(render(dir), "Deployment").spec.template.spec.containers[0].image, only(render(BASE_DIR), "Deployment").spec.template.spec.containers[0].image);
+      assert.equal(only(render(dir), "Deployment").spec.template.spec.containers[0].image, only(baseObjects(), "Deployment").spec.template.spec.containers[0].image);
     });
 
     it("finds the package's manifests/base by itself", async () => {
