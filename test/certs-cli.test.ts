@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../src/cli/certs.js";
+import { bufferIo } from "./support/buffer-io.js";
 import {
   BASE_DIR,
   REPO_ROOT,
@@ -26,21 +27,23 @@ interface Captured {
   stderr: string;
 }
 
-/** Runs the command in-process, capturing what it writes. */
+/** Runs the command in-process with a buffer io, capturing what it writes. */
 async function certs(...argv: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writeOut = process.stdout.write;
-  const writeErr = process.stderr.write;
-  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await run(argv);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
+  const io = bufferIo();
+  const code = await run(argv, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** Runs the command through the `secure-defaults` program, in a child process. */
+function certsProcess(...argv: string[]): Captured {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), "certs", ...argv], { encoding: "utf8", cwd: REPO_ROOT });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let renderedBase: K8sObject[] | undefined;
+/** manifests/base rendered once (the tests compare against it and do not change it). */
+function baseObjects(): K8sObject[] {
+  return (renderedBase ??= render(BASE_DIR));
 }
 
 function sanDnsNames(cert: X509Certificate): string[] {
@@ -99,9 +102,28 @@ describe("secure-defaults certs", () => {
     }
 
     it("is reachable through the `secure-defaults` CLI", () => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), "certs", "--help"], { encoding: "utf8", cwd: REPO_ROOT });
-      assert.equal(r.status, 0, r.stderr);
+      const r = certsProcess("--help");
+      assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Usage: secure-defaults certs/);
+    });
+
+    it("writes DIR through the `secure-defaults` CLI", () => {
+      const r = certsProcess("--out", dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^created a new CA in .*ca\.crt/);
+      assert.deepEqual(
+        ["ca.crt", "ca.key", "tls.crt", "tls.key", "webhook-cabundle-patch.yaml", "kustomization.yaml", ".gitignore"].filter((f) => !existsSync(join(dir, f))),
+        [],
+      );
+    });
+
+    it("says which option is wrong and where the usage is, on stderr only", async () => {
+      const r = await certs("--out", dir, "--days", "0");
+      assert.deepEqual(r, {
+        code: 2,
+        stdout: "",
+        stderr: 'secure-defaults certs: --days must be a whole number of days from 1 to 36500, got "0"\nRun "secure-defaults certs --help" for usage.\n',
+      });
     });
   });
 
@@ -122,6 +144,21 @@ describe("secure-defaults certs", () => {
       const days = (Date.parse(leaf.validTo) - Date.now()) / 86_400_000;
       assert.ok(days > 29 && days <= 30.01, `valid for --days 30 (${days.toFixed(2)})`);
       assert.ok(Date.parse(ca.validTo) > Date.parse(leaf.validTo), "the CA outlives the serving certificate");
+      const notAfter = new Date(Date.parse(leaf.validTo)).toISOString();
+      assert.equal(
+        r.stdout,
+        [
+          `created a new CA in ${join(dir, "ca.crt")} (keep ca.key: renewals reuse it)`,
+          `issued ${join(dir, "tls.crt")} for psp, psp.hooks, psp.hooks.svc, psp.hooks.svc.cluster.local, valid until ${notAfter}`,
+          "caBundle trusts this CA",
+          `wrote ${join(dir, "webhook-cabundle-patch.yaml")} and ${join(dir, "kustomization.yaml")}`,
+          "",
+          `install or update:  kubectl apply -k ${dir}`,
+          `renew before ${notAfter}: run this command again, then apply again`,
+          "",
+        ].join("\n"),
+      );
+      assert.equal(r.stderr, "");
       for (const key of ["ca.key", "tls.key"]) assert.equal(statSync(join(dir, key)).mode & 0o077, 0, `${key} is private to its owner`);
       assert.match(read(".gitignore"), /^\*\.key$/m, "keys are git-ignored");
     });
@@ -156,6 +193,10 @@ describe("secure-defaults certs", () => {
       assert.equal(r.code, 0, r.stderr);
       assert.notEqual(read("ca.crt"), oldCa);
       assert.equal(read("ca-previous.crt"), oldCa);
+      assert.equal(
+        r.stdout.split("\n")[2],
+        `caBundle trusts the new and the previous CA; once the new certificate is rolled out, delete ${join(dir, "ca-previous.crt")} and run this again`,
+      );
       const bundle = bundleCertificates(caBundleOf(render(dir)));
       assert.deepEqual(bundle.map((c) => c.fingerprint256).sort(), [new X509Certificate(read("ca.crt")), new X509Certificate(oldCa)].map((c) => c.fingerprint256).sort());
       assert.ok(verifiesAgainst(new X509Certificate(read("tls.crt")), new X509Certificate(read("ca.crt"))));
@@ -203,13 +244,18 @@ describe("secure-defaults certs", () => {
       ["another namespace and Service name", "psp-webhook", "defaults"],
     ] as const) {
       describe(`for ${label} (${svc}.${ns})`, () => {
+        // Written and rendered once: the tests below only read the overlay.
+        let overlay: string;
         let objects: K8sObject[];
-        beforeEach(async () => {
-          const r = await certs("--out", dir, "--namespace", ns, "--service", svc, "--base", BASE_DIR);
+        before(async () => {
+          overlay = mkdtempSync(join(tmpdir(), "sd-certs-overlay-"));
+          const r = await certs("--out", overlay, "--namespace", ns, "--service", svc, "--base", BASE_DIR);
           assert.equal(r.code, 0, r.stderr);
           assert.match(r.stdout, /kubectl apply -k/);
-          objects = render(dir);
+          objects = render(overlay);
         });
+        after(() => rmSync(overlay, { recursive: true, force: true }));
+        const readOverlay = (f: string) => readFileSync(join(overlay, f), "utf8");
 
         it("renders with kubectl kustomize into schema-valid objects", async () => {
           for (const o of objects) await assert.doesNotReject(validateObject(o), `${o.kind} ${o.metadata.name}`);
@@ -223,9 +269,9 @@ describe("secure-defaults certs", () => {
           const secret = only(objects, "Secret", TLS_SECRET);
           assert.equal(secret.type, "kubernetes.io/tls");
           const data = (k: string) => Buffer.from(secret.data[k], "base64").toString("utf8");
-          assert.equal(data("tls.crt"), read("tls.crt"));
-          assert.equal(data("tls.key"), read("tls.key"));
-          assert.equal(data("ca.crt"), read("ca.crt"));
+          assert.equal(data("tls.crt"), readOverlay("tls.crt"));
+          assert.equal(data("tls.key"), readOverlay("tls.key"));
+          assert.equal(data("ca.crt"), readOverlay("ca.crt"));
         });
 
         it("sets the caBundle to the CA that signed the Secret's certificate, whose names match the rendered Service", () => {
@@ -241,7 +287,7 @@ describe("secure-defaults certs", () => {
         });
 
         it("leaves the rest of the webhook configuration as in the base", () => {
-          const base = only(render(BASE_DIR), "MutatingWebhookConfiguration").webhooks[0];
+          const base = only(baseObjects(), "MutatingWebhookConfiguration").webhooks[0];
           const webhook = structuredClone(only(objects, "MutatingWebhookConfiguration").webhooks[0]);
           delete webhook.clientConfig.caBundle;
           const expected = structuredClone(base);
@@ -269,7 +315,7 @@ describe("secure-defaults certs", () => {
 
     it("without --image keeps the base's image", async () => {
       assert.equal((await certs("--out", dir)).code, 0);
-      assert.equal(only(render(dir), "Deployment").spec.template.spec.containers[0].image, only(render(BASE_DIR), "Deployment").spec.template.spec.containers[0].image);
+      assert.equal(only(render(dir), "Deployment").spec.template.spec.containers[0].image, only(baseObjects(), "Deployment").spec.template.spec.containers[0].image);
     });
 
     it("finds the package's manifests/base by itself", async () => {

@@ -1,11 +1,13 @@
-// Certificate issuance (CA + serving certificate: EC P-256, serverAuth, SANs), the development
-// certificates under .secure-defaults/, and the server's TLS floor (1.2).
+// Certificate issuance (CA + serving certificate: EC P-256, serverAuth, SANs), the CA check, the
+// certificate files (atomic writes, private keys), the development certificates under
+// .secure-defaults/, and the server's TLS floor (1.2).
 import assert from "node:assert/strict";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:tls";
-import { createCertificateAuthority, issueServingCertificate } from "../src/tls/certificates.js";
+import { PEM_FILES, readCertificateAndKey, writeCertificateAndKey, writeFileAtomically } from "../src/tls/certificate-files.js";
+import { checkCertificateAuthority, createCertificateAuthority, issueServingCertificate } from "../src/tls/certificates.js";
 import { ensureDevelopmentCertificates } from "../src/tls/dev-certs.js";
 import { removeDir, SERVER_FIXTURES, startHarness, tempDir } from "./support/server-harness.js";
 
@@ -50,6 +52,59 @@ describe("tls: certificate issuance", () => {
     await assert.rejects(createCertificateAuthority({ days: 0 }), /whole number of days/);
     const leaf = await issueServingCertificate(ca, { commonName: "x", dnsNames: ["x"] });
     await assert.rejects(issueServingCertificate(leaf, { commonName: "y", dnsNames: ["y"] }), /not a CA/);
+  });
+});
+
+describe("tls: checking a CA and its key", () => {
+  it("returns the CA certificate when the key is its key", async () => {
+    const ca = await createCertificateAuthority({ commonName: "checked CA" });
+    assert.equal(checkCertificateAuthority(ca).subject, "CN=checked CA");
+  });
+
+  it("says what is wrong otherwise", async () => {
+    const ca = await createCertificateAuthority();
+    const other = await createCertificateAuthority();
+    const leaf = await issueServingCertificate(ca, { commonName: "x", dnsNames: ["x"] });
+    assert.throws(() => checkCertificateAuthority(leaf), { message: "it is not a CA certificate" });
+    assert.throws(() => checkCertificateAuthority({ certPem: ca.certPem, keyPem: other.keyPem }), { message: "the key is not its key" });
+    assert.throws(() => checkCertificateAuthority({ certPem: ca.certPem, keyPem: other.keyPem }, "ca.key"), { message: "ca.key is not its key" });
+    assert.throws(() => checkCertificateAuthority({ certPem: "garbage", keyPem: ca.keyPem }));
+  });
+});
+
+describe("tls: certificate files", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir("sd-certfiles-");
+  });
+  afterEach(() => removeDir(dir));
+
+  it("are named as in a kubernetes.io/tls Secret, plus the CA", () => {
+    assert.deepEqual(PEM_FILES, { caCert: "ca.crt", caKey: "ca.key", cert: "tls.crt", key: "tls.key" });
+  });
+
+  it("are replaced atomically, leaving no temporary file, with the mode given", () => {
+    const path = join(dir, "f.txt");
+    writeFileAtomically(path, "one");
+    writeFileAtomically(path, "two", 0o600);
+    assert.equal(readFileSync(path, "utf8"), "two");
+    assert.deepEqual(readdirSync(dir), ["f.txt"]);
+    // The new file replaces the old one, so it has the mode of the last write.
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  });
+
+  it("keep a key readable by its owner only, and read back as the pair written", () => {
+    const pair = { certPem: "CERT", keyPem: "KEY" };
+    writeCertificateAndKey(join(dir, "tls.crt"), join(dir, "tls.key"), pair);
+    assert.equal(statSync(join(dir, "tls.key")).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, "tls.crt")).mode & 0o777, 0o644 & ~process.umask());
+    assert.deepEqual(readCertificateAndKey(join(dir, "tls.crt"), join(dir, "tls.key")), pair);
+  });
+
+  it("read as nothing when the certificate or the key is missing", () => {
+    writeFileSync(join(dir, "only.crt"), "CERT");
+    assert.equal(readCertificateAndKey(join(dir, "only.crt"), join(dir, "missing.key")), undefined);
+    assert.equal(readCertificateAndKey(join(dir, "missing.crt"), join(dir, "only.crt")), undefined);
   });
 });
 

@@ -30,7 +30,7 @@ export interface ServingCertificateOptions {
 
 /** Certificates are valid from a few minutes in the past, so a peer with a slightly slow clock accepts them. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 function validity(days: number): { notBeforeDate: Date; notAfterDate: Date } {
   if (!Number.isInteger(days) || days < 1) throw new RangeError(`certificate validity must be a whole number of days >= 1, got ${days}`);
@@ -51,6 +51,14 @@ export async function createCertificateAuthority(opts: CertificateAuthorityOptio
     ],
   });
   return { certPem: pems.cert, keyPem: pems.private };
+}
+
+/** The certificate of a CA and its key, checked: a CA certificate, and `keyName` is its key. Throws what is wrong. */
+export function checkCertificateAuthority(ca: CertificateAndKey, keyName = "the key"): X509Certificate {
+  const cert = new X509Certificate(ca.certPem);
+  if (!cert.ca) throw new Error("it is not a CA certificate");
+  if (!cert.checkPrivateKey(createPrivateKey(ca.keyPem))) throw new Error(`${keyName} is not its key`);
+  return cert;
 }
 
 export async function issueServingCertificate(ca: CertificateAndKey, opts: ServingCertificateOptions): Promise<CertificateAndKey> {

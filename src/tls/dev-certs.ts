@@ -1,9 +1,10 @@
 // Local development certificates: a CA and a localhost serving certificate kept under `.secure-defaults/`
 // (git-ignored), created on first start and reused afterwards, so `curl --cacert` keeps working.
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createCertificateAuthority, issueServingCertificate, type CertificateAndKey } from "./certificates.js";
+import { PEM_FILES, readCertificateAndKey, writeCertificateAndKey } from "./certificate-files.js";
+import { checkCertificateAuthority, createCertificateAuthority, issueServingCertificate, type CertificateAndKey } from "./certificates.js";
 
 export const DEV_CERT_DIR = ".secure-defaults";
 export const DEV_DNS_NAMES = ["localhost"];
@@ -20,17 +21,6 @@ export interface DevelopmentCertificates {
 /** A certificate this close to expiry is replaced. */
 const RENEW_BEFORE_MS = 7 * 24 * 60 * 60 * 1000;
 
-function writeAtomically(path: string, content: string, mode: number): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, content, { mode });
-  renameSync(temp, path);
-}
-
-function readPair(certPath: string, keyPath: string): CertificateAndKey | undefined {
-  if (!existsSync(certPath) || !existsSync(keyPath)) return undefined;
-  return { certPem: readFileSync(certPath, "utf8"), keyPem: readFileSync(keyPath, "utf8") };
-}
-
 function fresh(cert: X509Certificate): boolean {
   return Date.parse(cert.validTo) - Date.now() > RENEW_BEFORE_MS && Date.parse(cert.validFrom) <= Date.now();
 }
@@ -38,8 +28,7 @@ function fresh(cert: X509Certificate): boolean {
 function usableCa(pair: CertificateAndKey | undefined): boolean {
   if (!pair) return false;
   try {
-    const cert = new X509Certificate(pair.certPem);
-    return cert.ca && fresh(cert) && cert.checkPrivateKey(createPrivateKey(pair.keyPem));
+    return fresh(checkCertificateAuthority(pair));
   } catch {
     return false;
   }
@@ -67,28 +56,26 @@ export async function ensureDevelopmentCertificates(dir: string = DEV_CERT_DIR):
   const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const paths = {
-    caCertPath: join(root, "ca.crt"),
-    caKeyPath: join(root, "ca.key"),
-    certPath: join(root, "tls.crt"),
-    keyPath: join(root, "tls.key"),
+    caCertPath: join(root, PEM_FILES.caCert),
+    caKeyPath: join(root, PEM_FILES.caKey),
+    certPath: join(root, PEM_FILES.cert),
+    keyPath: join(root, PEM_FILES.key),
   };
   let created: DevelopmentCertificates["created"] = "none";
-  let ca = readPair(paths.caCertPath, paths.caKeyPath);
+  let ca = readCertificateAndKey(paths.caCertPath, paths.caKeyPath);
   if (!ca || !usableCa(ca)) {
     ca = await createCertificateAuthority({ commonName: "secure-defaults development CA" });
-    writeAtomically(paths.caKeyPath, ca.keyPem, 0o600);
-    writeAtomically(paths.caCertPath, ca.certPem, 0o644);
+    writeCertificateAndKey(paths.caCertPath, paths.caKeyPath, ca);
     created = "all";
   }
-  if (created === "all" || !usableServing(readPair(paths.certPath, paths.keyPath), ca)) {
+  if (created === "all" || !usableServing(readCertificateAndKey(paths.certPath, paths.keyPath), ca)) {
     const serving = await issueServingCertificate(ca, {
       commonName: "localhost",
       dnsNames: DEV_DNS_NAMES,
       ipAddresses: DEV_IP_ADDRESSES,
       days: 365,
     });
-    writeAtomically(paths.keyPath, serving.keyPem, 0o600);
-    writeAtomically(paths.certPath, serving.certPem, 0o644);
+    writeCertificateAndKey(paths.certPath, paths.keyPath, serving);
     if (created === "none") created = "serving";
   }
   return { caCertPath: paths.caCertPath, certPath: paths.certPath, keyPath: paths.keyPath, created };
