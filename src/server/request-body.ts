@@ -1,30 +1,47 @@
-// Reads and parses a JSON request body straight from node:http, for the admission hot path: the same
-// limit and the same answers as express.json() (413 over the limit, 400 for bad JSON), without the
-// framework's per-request cost. Compressed or non-UTF-8 bodies are left to express.json() (see app.ts).
-import type { IncomingMessage } from "node:http";
+// Reads and parses a JSON request body straight from node:http, for /mutate and /preview alike: at most
+// BODY_LIMIT_BYTES (413 beyond), identity-encoded UTF-8 only (415 otherwise: the API server always sends
+// that), then JSON that is an object or an array and not nested too deep (400 otherwise).
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
+/** Largest request body accepted (the API server's own limit for an object is 3 MiB). */
+export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+
+export const TOO_LARGE = `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
+
+/** A body that is not read: the status and message of the answer. */
 export class BodyError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The rest of the body was left unread, so the connection cannot take another request. */
+    readonly closeConnection = false,
   ) {
     super(message);
     this.name = "BodyError";
   }
 }
 
-/** Whether express.json() should read this body instead: a content encoding or a charset other than UTF-8. */
-export function needsBodyParser(req: IncomingMessage): boolean {
-  const encoding = req.headers["content-encoding"];
-  if (encoding !== undefined && encoding.toLowerCase() !== "identity") return true;
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
-  return charset !== undefined && !/^utf-?8$/i.test(charset);
+const ACCEPTED = "secure-defaults reads only identity-encoded (uncompressed) UTF-8 JSON, which is what the API server sends";
+
+/**
+ * Why a body with these headers is not read (the 415 message), or undefined: a Content-Encoding other than
+ * identity, or a Content-Type charset other than UTF-8.
+ */
+export function unsupportedBody(headers: IncomingHttpHeaders): string | undefined {
+  const encoding = headers["content-encoding"]?.trim();
+  if (encoding && encoding.toLowerCase() !== "identity") return `unsupported Content-Encoding "${encoding}": ${ACCEPTED}`;
+  const type = headers["content-type"];
+  if (type === undefined || type === "application/json") return undefined;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) return `unsupported charset "${charset}" in Content-Type "${type}": ${ACCEPTED}`;
+  return undefined;
 }
 
 /**
- * After a body passes the limit, the rest is read and dropped up to this many bytes before the 413 goes
- * out: a client still sending when the answer came and the connection closed would see a broken pipe
- * instead of the 413. Beyond it, the 413 goes out at once and the connection closes.
+ * A body that is refused (over the limit, or in an encoding or charset not read) is read and dropped up to
+ * this many bytes before the answer goes out: a client still sending when the answer came and the
+ * connection closed would see a broken pipe instead of the answer. Beyond it, the answer goes out at once.
+ * Either way the connection closes after the answer.
  */
 export const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
 
@@ -50,12 +67,13 @@ function discardRest(req: IncomingMessage, done: () => void): void {
   req.resume();
 }
 
-/** The whole body, or a BodyError: 413 once it passes `limit` bytes (the rest is discarded), 400 if aborted. */
-export function readBody(req: IncomingMessage, limit: number, tooLarge: string): Promise<Buffer> {
+/** The whole body, or a BodyError: 413 once it passes BODY_LIMIT_BYTES (the rest is discarded), 400 if aborted. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => reject(new BodyError(413, TOO_LARGE, true));
     const declared = Number(req.headers["content-length"]);
-    if (declared > limit) {
-      discardRest(req, () => reject(new BodyError(413, tooLarge)));
+    if (declared > BODY_LIMIT_BYTES) {
+      discardRest(req, tooLarge);
       return;
     }
     const chunks: Buffer[] = [];
@@ -70,10 +88,10 @@ export function readBody(req: IncomingMessage, limit: number, tooLarge: string):
     req.on("data", (chunk: Buffer) => {
       if (failed) return;
       length += chunk.length;
-      if (length > limit) {
+      if (length > BODY_LIMIT_BYTES) {
         failed = true;
         chunks.length = 0;
-        discardRest(req, () => reject(new BodyError(413, tooLarge)));
+        discardRest(req, tooLarge);
       } else chunks.push(chunk);
     });
     req.once("end", () => {
@@ -84,8 +102,8 @@ export function readBody(req: IncomingMessage, limit: number, tooLarge: string):
   });
 }
 
-/** JSON.parse with express.json()'s strict rule: the document must be an object or an array. */
-export function parseJsonBody(body: Buffer): unknown {
+/** JSON.parse, strict: the document must be an object or an array (as express.json() had it). */
+function parseJsonBody(body: Buffer): unknown {
   let text = body.toString("utf8");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const first = /\S/.exec(text)?.[0];
@@ -121,3 +139,21 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
 }
 
 export const TOO_DEEP = `the request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; secure-defaults accepts at most ${MAX_JSON_DEPTH}`;
+
+/**
+ * The body of a POST, parsed: else a BodyError with the answer (415, 413, or 400 for an empty body, one
+ * that is not a JSON object or array, or one nested deeper than MAX_JSON_DEPTH). `expected` names what the
+ * route takes, for the empty-body message.
+ */
+export async function readJsonBody(req: IncomingMessage, expected: string): Promise<unknown> {
+  const unsupported = unsupportedBody(req.headers);
+  if (unsupported !== undefined) {
+    await new Promise<void>((done) => discardRest(req, done));
+    throw new BodyError(415, unsupported, true);
+  }
+  const raw = await readBody(req);
+  if (raw.length === 0) throw new BodyError(400, `the request body is empty: POST ${expected}`);
+  const body = parseJsonBody(raw);
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw new BodyError(400, TOO_DEEP);
+  return body;
+}
