@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { admissionReview, pod, SERVER_FIXTURES, startHarness, type Harness } from "./support/server-harness.js";
 
 /** Streams `size` bytes of a JSON string document (optionally without Content-Length) and returns the status. */
-function postLarge(harness: Harness, size: number, chunked: boolean): Promise<{ status: number; body: string }> {
+function postLarge(harness: Harness, size: number, chunked: boolean, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const prefix = '{"pad":"';
     const suffix = '"}';
@@ -22,7 +22,7 @@ function postLarge(harness: Harness, size: number, chunked: boolean): Promise<{ 
         method: "POST",
         ca: harness.tls.ca.certPem,
         agent: false,
-        headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": String(size) }) },
+        headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": String(size) }), ...headers },
       },
       (res) => {
         let body = "";
@@ -48,6 +48,16 @@ function postLarge(harness: Harness, size: number, chunked: boolean): Promise<{ 
     };
     pump();
   });
+}
+
+const ACCEPTED = "secure-defaults reads only identity-encoded (uncompressed) UTF-8 JSON, which is what the API server sends";
+const unsupportedEncoding = (encoding: string) => `unsupported Content-Encoding "${encoding}": ${ACCEPTED}`;
+const unsupportedCharset = (charset: string, type: string) => `unsupported charset "${charset}" in Content-Type "${type}": ${ACCEPTED}`;
+const unsupported = (message: string) => ({ kind: "Status", apiVersion: "v1", status: "Failure", code: 415, reason: "UnsupportedMediaType", message });
+
+/** A regular expression matching exactly `text`. */
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
 }
 
 describe("server: bad input over TLS", () => {
@@ -109,9 +119,9 @@ describe("server: bad input over TLS", () => {
     ["a wrong kind", JSON.stringify({ ...admissionReview({ object: pod("p", "n") }), kind: "AdmissionRequest" }), {}, 400, /kind must be "AdmissionReview" \(got "AdmissionRequest"\)/],
     ["no request", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }), {}, 400, /^the AdmissionReview has no request$/],
     ["no uid", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { ...admissionReview({ object: pod("p", "n") }).request, uid: undefined } }), {}, 400, /^request.uid is missing$/],
-    ["a corrupt gzip body", Buffer.from("not gzip at all"), { "content-encoding": "gzip" }, 400, /./],
-    ["an unknown content encoding", "{}", { "content-encoding": "br2" }, 415, /unsupported content encoding/],
-    ["a charset other than UTF-8", "{}", { "content-type": "application/json; charset=latin1" }, 415, /unsupported charset "LATIN1"/],
+    ["a corrupt gzip body", Buffer.from("not gzip at all"), { "content-encoding": "gzip" }, 415, exactly(unsupportedEncoding("gzip"))],
+    ["an unknown content encoding", "{}", { "content-encoding": "br2" }, 415, exactly(unsupportedEncoding("br2"))],
+    ["a charset other than UTF-8", "{}", { "content-type": "application/json; charset=latin1" }, 415, exactly(unsupportedCharset("latin1", "application/json; charset=latin1"))],
     ["only whitespace", " \n ", {}, 400, /^the request body is not valid JSON: expected an object or an array, found nothing$/],
   ];
   for (const [what, raw, headers, status, message] of cases) {
@@ -123,21 +133,55 @@ describe("server: bad input over TLS", () => {
     });
   }
 
-  it("accepts a gzip-compressed AdmissionReview", async () => {
+  it("refuses a gzip-compressed AdmissionReview with a 415 Status naming the header (the API server sends identity-encoded UTF-8)", async () => {
     const review = admissionReview({ object: pod("gz", "strict-ns"), namespace: "strict-ns" });
     const reply = await harness.client.request("/mutate", undefined, { raw: gzipSync(JSON.stringify(review)), headers: { "content-encoding": "gzip" } });
-    assert.equal(reply.status, 200, reply.text);
-    assert.equal(reply.json.response.uid, review.request.uid);
+    assert.equal(reply.status, 415, reply.text);
+    assert.equal(reply.headers["content-type"], "application/json; charset=utf-8");
+    assert.equal(reply.headers.connection, "close", "the body was dropped unread");
+    assert.deepEqual(reply.json, unsupported(unsupportedEncoding("gzip")));
   });
 
-  it("answers a plain and a gzip-compressed AdmissionReview alike (node:http fast path and express.json)", async () => {
+  it("answers a plain AdmissionReview, and the same review gzip-compressed with the 415 (one /mutate path, on node:http)", async () => {
     const review = admissionReview({ object: pod("same", "strict-ns"), namespace: "strict-ns" });
     const plain = await harness.client.request("/mutate?timeout=10s", undefined, { raw: JSON.stringify(review), headers: {}, method: "POST" });
     const gzip = await harness.client.request("/mutate?timeout=10s", undefined, { raw: gzipSync(JSON.stringify(review)), headers: { "content-encoding": "gzip" }, method: "POST" });
     assert.equal(plain.status, 200, plain.text);
     assert.equal(plain.headers["content-type"], "application/json; charset=utf-8");
-    assert.deepEqual(gzip.json, plain.json);
     assert.equal(plain.json.response.patchType, "JSONPatch");
+    assert.equal(gzip.status, 415, gzip.text);
+    assert.deepEqual(gzip.json, unsupported(unsupportedEncoding("gzip")));
+  });
+
+  for (const path of ["/mutate", "/preview"]) {
+    const body = (name: string) => (path === "/mutate" ? admissionReview({ object: pod(name, "strict-ns"), namespace: "strict-ns" }) : { object: pod(name, "strict-ns") });
+    const refused: [string, Buffer, Record<string, string>, string][] = [
+      ["Content-Encoding: gzip", gzipSync(JSON.stringify(body("gz"))), { "content-encoding": "gzip" }, unsupportedEncoding("gzip")],
+      ["charset=latin1", Buffer.from(JSON.stringify(body("caf\u00e9")), "latin1"), { "content-type": "application/json; charset=latin1" }, unsupportedCharset("latin1", "application/json; charset=latin1")],
+    ];
+    for (const [what, raw, headers, message] of refused) {
+      it(`answers 415 to POST ${path} with ${what}, counts and logs it, and keeps serving`, async () => {
+        const count = () => harness.metrics.errors.get().then((m) => m.values.find((v) => v.labels.type === "bad_request")?.value ?? 0);
+        const before = await count();
+        const logged = harness.logs.lines.length;
+        const reply = await harness.client.request(path, undefined, { raw, headers, method: "POST" });
+        assert.equal(reply.status, 415, reply.text);
+        assert.deepEqual(reply.json, unsupported(message));
+        assert.equal(await count(), before + 1);
+        const warnings = harness.logs.lines.slice(logged).map(({ timestamp, ...line }) => (assert.equal(typeof timestamp, "string"), line));
+        assert.deepEqual(warnings, [{ level: "warn", message: "bad request", path, status: 415, error: message }]);
+        const after = await harness.client.request(path, body("after"));
+        assert.equal(after.status, 200, after.text);
+      });
+    }
+  }
+
+  it("answers 415 to a compressed body of 6 MiB that is still being sent (dropped unread, then the answer)", async () => {
+    for (const chunked of [false, true]) {
+      const reply = await postLarge(harness, 6 * MiB, chunked, { "content-encoding": "gzip" });
+      assert.equal(reply.status, 415);
+      assert.deepEqual(JSON.parse(reply.body), unsupported(unsupportedEncoding("gzip")));
+    }
   });
 
   it("answers 405 to GET /mutate and 404 to unknown paths", async () => {
