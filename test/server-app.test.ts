@@ -92,6 +92,70 @@ describe("server app: internal errors", () => {
   });
 });
 
+describe("server app: the admission log line", () => {
+  const { app, logs } = build();
+  const USER = "system:serviceaccount:kube-system:replicaset-controller";
+
+  /** The one "admission" line for `uid`, without its timestamp and duration (checked to be there). */
+  function logged(uid: string) {
+    const lines = logs.find("admission").filter((l) => l.uid === uid);
+    assert.equal(lines.length, 1);
+    const { timestamp, durationMs, ...line } = lines[0];
+    assert.equal(typeof timestamp, "string");
+    assert.equal(typeof durationMs, "number");
+    return line;
+  }
+
+  it("names the request, the route, the policy and the answer (never the object)", async () => {
+    const review = admissionReview({ object: pod("p", "strict-ns"), namespace: "strict-ns" });
+    await request(app).post("/mutate").send(review).expect(200);
+    assert.deepEqual(logged(review.request.uid), {
+      level: "info",
+      message: "admission",
+      uid: review.request.uid,
+      namespace: "strict-ns",
+      name: "p",
+      kind: "Pod",
+      resource: "pods",
+      operation: "CREATE",
+      user: USER,
+      route: "pod-create",
+      policy: "strict",
+      allowed: true,
+      patchOperations: 1,
+    });
+  });
+
+  it("says dryRun and the subresource when the request has them, and no policy for a denial", async () => {
+    const review = admissionReview({
+      namespace: "strict-ns",
+      operation: "UPDATE",
+      subResource: "ephemeralcontainers",
+      dryRun: true,
+      object: pod("p", "strict-ns", { ephemeralContainers: [{ name: "debug", image: "busybox", securityContext: { privileged: true } }] }),
+      oldObject: pod("p", "strict-ns"),
+    });
+    const res = await request(app).post("/mutate").send(review).expect(200);
+    assert.equal(res.body.response.allowed, false);
+    assert.deepEqual(logged(review.request.uid), {
+      level: "info",
+      message: "admission",
+      uid: review.request.uid,
+      namespace: "strict-ns",
+      name: "p",
+      kind: "Pod",
+      resource: "pods",
+      subResource: "ephemeralcontainers",
+      operation: "UPDATE",
+      user: USER,
+      dryRun: true,
+      route: "ephemeral-containers",
+      allowed: false,
+      patchOperations: 0,
+    });
+  });
+});
+
 describe("server app: namespace labels choose the policy", () => {
   const labels: Record<string, NamespaceLabels> = {
     "team-a": { "secure-defaults.io/enabled": "true", [POLICY_LABEL]: "lenient" },

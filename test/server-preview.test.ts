@@ -2,6 +2,7 @@
 // send, for `{object, namespace?, operation?}` or a whole AdmissionReview; bad input is a 400.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import request from "supertest";
 import { evaluate } from "../src/engine/evaluate.js";
 import { createLogger } from "../src/logging/logger.js";
@@ -76,6 +77,24 @@ describe("server: POST /preview", () => {
     assert.equal(response.allowed, true);
   });
 
+  it("logs one info line per preview with the request's fields, never the object", async () => {
+    const logged = (uid: string) => {
+      const lines = logs.find("preview").filter((l) => l.uid === uid);
+      assert.equal(lines.length, 1);
+      const { timestamp, durationMs, ...line } = lines[0];
+      assert.equal(typeof timestamp, "string");
+      assert.equal(typeof durationMs, "number");
+      return line;
+    };
+    const fields = { level: "info", message: "preview", namespace: "strict-ns", kind: "Pod", resource: "pods", operation: "CREATE", dryRun: true };
+    const allowed = await request(express).post("/preview").send({ object: pod("web", "strict-ns") }).expect(200);
+    assert.equal(allowed.body.patch.length, 1);
+    assert.deepEqual(logged(allowed.body.response.uid), { ...fields, uid: allowed.body.response.uid, name: "web", policy: "strict", allowed: true, patchOperations: 1 });
+    const root = pod("root", "strict-ns", { containers: [{ name: "c", image: "i", securityContext: { privileged: true } }] });
+    const denied = await request(express).post("/preview").send({ object: root }).expect(200);
+    assert.deepEqual(logged(denied.body.response.uid), { ...fields, uid: denied.body.response.uid, name: "root", allowed: false, patchOperations: 0 });
+  });
+
   it("uses the given namespace over the object's, and the given operation", async () => {
     const object = pod("web", "strict-ns");
     const lenient = await request(express).post("/preview").send({ object, namespace: "lenient-ns" }).expect(200);
@@ -148,9 +167,30 @@ describe("server: POST /preview", () => {
 
   it("answers 400 to malformed JSON and an empty body", async () => {
     const res = await request(express).post("/preview").set("content-type", "application/json").send('{"object": ').expect(400);
-    assert.match(res.body.message, /not valid JSON/);
-    await request(express).post("/preview").expect(400);
+    assert.match(res.body.message, /^the request body is not valid JSON: /);
+    const empty = await request(express).post("/preview").expect(400);
+    assert.deepEqual(empty.body, {
+      kind: "Status",
+      apiVersion: "v1",
+      status: "Failure",
+      code: 400,
+      reason: "BadRequest",
+      message: 'the request body is empty: POST {"object", "namespace"?, "operation"?, "userInfo"?} or an AdmissionReview',
+    });
   });
+
+  const ACCEPTED = "secure-defaults reads only identity-encoded (uncompressed) UTF-8 JSON, which is what the API server sends";
+  const unsupported: [string, Record<string, string>, Buffer, string][] = [
+    ["Content-Encoding: gzip", { "content-type": "application/json", "content-encoding": "gzip" }, gzipSync(JSON.stringify({ object: pod("web", "strict-ns") })), `unsupported Content-Encoding "gzip": ${ACCEPTED}`],
+    ["charset=latin1", { "content-type": "application/json; charset=latin1" }, Buffer.from(JSON.stringify({ object: pod("caf\u00e9", "strict-ns") }), "latin1"), `unsupported charset "latin1" in Content-Type "application/json; charset=latin1": ${ACCEPTED}`],
+  ];
+  for (const [what, headers, body, message] of unsupported) {
+    it(`answers 415 to a body with ${what}, and keeps serving`, async () => {
+      const res = await request(express).post("/preview").set(headers).send(body).expect(415);
+      assert.deepEqual(res.body, { kind: "Status", apiVersion: "v1", status: "Failure", code: 415, reason: "UnsupportedMediaType", message });
+      await request(express).post("/preview").send({ object: pod("web", "strict-ns") }).expect(200);
+    });
+  }
 
   it("has no side effects: the same input gives the same answer; no admission is counted", async () => {
     const body = { object: pod("web", "strict-ns") };
