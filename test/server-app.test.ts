@@ -156,6 +156,45 @@ describe("server app: the admission log line", () => {
   });
 });
 
+describe("server app: /mutate is answered in one place, for every method", () => {
+  const METHOD_NOT_ALLOWED = { kind: "Status", apiVersion: "v1", status: "Failure", code: 405, reason: "MethodNotAllowed", message: "/mutate accepts POST only" };
+
+  it("answers 405 with Allow: POST to any other method", async () => {
+    const { app } = build();
+    for (const method of ["get", "put", "delete", "patch", "options"] as const) {
+      const res = await request(app)[method]("/mutate").expect(405);
+      assert.equal(res.headers.allow, "POST");
+      assert.equal(res.headers["content-type"], "application/json; charset=utf-8");
+      assert.deepEqual(res.body, METHOD_NOT_ALLOWED);
+    }
+  });
+
+  it("matches the path as the express routes do: any case, an optional trailing slash, a query", async () => {
+    const { app } = build();
+    for (const path of ["/MUTATE", "/mutate/", "/mutate?timeout=10s"]) {
+      const res = await request(app).post(path).send(admissionReview({ object: pod("p", "strict-ns"), namespace: "strict-ns" })).expect(200);
+      assert.equal(res.body.kind, "AdmissionReview");
+    }
+    assert.deepEqual((await request(app).get("/Mutate/").expect(405)).body, METHOD_NOT_ALLOWED);
+    await request(app).post("/mutatex").send({}).expect(404);
+  });
+
+  it("answers 404 for every method on the preview listener", async () => {
+    const { app } = build({ options: { onError: "deny", routes: "preview" } });
+    for (const method of ["post", "get"] as const) {
+      const res = await request(app)[method]("/mutate").expect(404);
+      assert.deepEqual(res.body, {
+        kind: "Status",
+        apiVersion: "v1",
+        status: "Failure",
+        code: 404,
+        reason: "NotFound",
+        message: `${method.toUpperCase()} /mutate is not served on this port: this listener serves POST /preview (--preview-port)`,
+      });
+    }
+  });
+});
+
 describe("server app: namespace labels choose the policy", () => {
   const labels: Record<string, NamespaceLabels> = {
     "team-a": { "secure-defaults.io/enabled": "true", [POLICY_LABEL]: "lenient" },
