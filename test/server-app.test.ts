@@ -94,31 +94,15 @@ describe("server app: internal errors", () => {
 
 describe("server app: the admission log line", () => {
   const { app, logs } = build();
-  const USER = "system:serviceaccount:kube-system:replicaset-controller";
-
-  /** The one "admission" line for `uid`, without its timestamp and duration (checked to be there). */
-  function logged(uid: string) {
-    const lines = logs.find("admission").filter((l) => l.uid === uid);
-    assert.equal(lines.length, 1);
-    const { timestamp, durationMs, ...line } = lines[0];
-    assert.equal(typeof timestamp, "string");
-    assert.equal(typeof durationMs, "number");
-    return line;
-  }
+  /** What every line here names: the request (never its object). */
+  const naming = (uid: string) => ({ level: "info", message: "admission", uid, namespace: "strict-ns", name: "p", kind: "Pod", resource: "pods", user: "system:serviceaccount:kube-system:replicaset-controller" });
 
   it("names the request, the route, the policy and the answer (never the object)", async () => {
     const review = admissionReview({ object: pod("p", "strict-ns"), namespace: "strict-ns" });
     await request(app).post("/mutate").send(review).expect(200);
-    assert.deepEqual(logged(review.request.uid), {
-      level: "info",
-      message: "admission",
-      uid: review.request.uid,
-      namespace: "strict-ns",
-      name: "p",
-      kind: "Pod",
-      resource: "pods",
+    assert.deepEqual(logs.requestLine("admission", review.request.uid), {
+      ...naming(review.request.uid),
       operation: "CREATE",
-      user: USER,
       route: "pod-create",
       policy: "strict",
       allowed: true,
@@ -137,17 +121,10 @@ describe("server app: the admission log line", () => {
     });
     const res = await request(app).post("/mutate").send(review).expect(200);
     assert.equal(res.body.response.allowed, false);
-    assert.deepEqual(logged(review.request.uid), {
-      level: "info",
-      message: "admission",
-      uid: review.request.uid,
-      namespace: "strict-ns",
-      name: "p",
-      kind: "Pod",
-      resource: "pods",
+    assert.deepEqual(logs.requestLine("admission", review.request.uid), {
+      ...naming(review.request.uid),
       subResource: "ephemeralcontainers",
       operation: "UPDATE",
-      user: USER,
       dryRun: true,
       route: "ephemeral-containers",
       allowed: false,

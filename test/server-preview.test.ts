@@ -78,21 +78,13 @@ describe("server: POST /preview", () => {
   });
 
   it("logs one info line per preview with the request's fields, never the object", async () => {
-    const logged = (uid: string) => {
-      const lines = logs.find("preview").filter((l) => l.uid === uid);
-      assert.equal(lines.length, 1);
-      const { timestamp, durationMs, ...line } = lines[0];
-      assert.equal(typeof timestamp, "string");
-      assert.equal(typeof durationMs, "number");
-      return line;
-    };
     const fields = { level: "info", message: "preview", namespace: "strict-ns", kind: "Pod", resource: "pods", operation: "CREATE", dryRun: true };
     const allowed = await request(express).post("/preview").send({ object: pod("web", "strict-ns") }).expect(200);
     assert.equal(allowed.body.patch.length, 1);
-    assert.deepEqual(logged(allowed.body.response.uid), { ...fields, uid: allowed.body.response.uid, name: "web", policy: "strict", allowed: true, patchOperations: 1 });
+    assert.deepEqual(logs.requestLine("preview", allowed.body.response.uid), { ...fields, uid: allowed.body.response.uid, name: "web", policy: "strict", allowed: true, patchOperations: 1 });
     const root = pod("root", "strict-ns", { containers: [{ name: "c", image: "i", securityContext: { privileged: true } }] });
     const denied = await request(express).post("/preview").send({ object: root }).expect(200);
-    assert.deepEqual(logged(denied.body.response.uid), { ...fields, uid: denied.body.response.uid, name: "root", allowed: false, patchOperations: 0 });
+    assert.deepEqual(logs.requestLine("preview", denied.body.response.uid), { ...fields, uid: denied.body.response.uid, name: "root", allowed: false, patchOperations: 0 });
   });
 
   it("uses the given namespace over the object's, and the given operation", async () => {

@@ -1,6 +1,7 @@
 // Test support for the webhook server: a generated CA and serving certificate, the webhook started over
 // real TLS, an HTTPS client that trusts only that CA (as the API server trusts its caBundle), captured
 // JSON logs, AdmissionReview builders and an `eventually` that waits on a condition, not on the clock.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest, Agent } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
@@ -57,6 +58,19 @@ export class LogCapture {
 
   find(message: string): Record<string, unknown>[] {
     return this.lines.filter((l) => l.message === message);
+  }
+
+  /**
+   * The one line with this message for the request `uid`, without its timestamp and durationMs (which
+   * vary: checked to be a string and a number), to compare whole.
+   */
+  requestLine(message: string, uid: string): Record<string, unknown> {
+    const lines = this.find(message).filter((l) => l.uid === uid);
+    assert.equal(lines.length, 1, `one "${message}" line for ${uid}`);
+    const { timestamp, durationMs, ...line } = lines[0];
+    assert.equal(typeof timestamp, "string");
+    assert.equal(typeof durationMs, "number");
+    return line;
   }
 }
 
