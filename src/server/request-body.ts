@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 /** Largest request body accepted (the API server's own limit for an object is 3 MiB). */
 export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
 
-export const TOO_LARGE = `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
+const TOO_LARGE = `the request body is larger than ${BODY_LIMIT_BYTES / 1024 / 1024} MiB`;
 
 /** A body that is not read: the status and message of the answer. */
 export class BodyError extends Error {
