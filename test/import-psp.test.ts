@@ -12,7 +12,7 @@ import type { EvaluationResult, Policy } from "../src/engine/types.js";
 import { parsePolicies } from "../src/policy/load.js";
 import { authenticatedUser } from "../src/policy/subjects.js";
 import { violationMessage } from "../src/engine/types.js";
-import { readObjects } from "../src/preview/read-objects.js";
+import { readObjects } from "../src/cli/read-objects.js";
 import { REPO_ROOT } from "./support/fixture-cases.js";
 import { ReferenceCluster } from "./support/psp-reference.js";
 import { runCli } from "./support/run-cli.js";

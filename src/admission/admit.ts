@@ -7,7 +7,7 @@ import { evaluate } from "../engine/evaluate.js";
 import type { EvaluationResult, Operation, Policy, PolicyMode } from "../engine/types.js";
 import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
 import { AUTHENTICATED_USER, podServiceAccount, type Requester, type UserInfo } from "../policy/subjects.js";
-import { choosePolicies, type NamespaceLabels } from "../policy/choose.js";
+import { choosePolicies, type NamespaceLabels, type PolicyChoice } from "../policy/choose.js";
 import { modeFor, type ModeDecision } from "./mode.js";
 import { admissionResponse, allowUnchanged } from "./response.js";
 import { warnModeResponse, type WouldDo } from "./warn-response.js";
@@ -225,6 +225,8 @@ export async function evaluateInNamespace(
 export interface RequestDecision {
   result: EvaluationResult;
   candidates: readonly Policy[];
+  /** How the candidates were found (absent when no policy could be chosen). */
+  via?: Extract<PolicyChoice, { ok: true }>["via"];
 }
 
 /**
@@ -246,7 +248,7 @@ export function decideForRequest(
     return { result: refusal(object, choice.message, path), candidates: [] };
   }
   const result = evaluate(object, choice.candidates, { operation: options.operation, ephemeralContainers: options.ephemeralContainers });
-  return { result, candidates: choice.candidates };
+  return { result, candidates: choice.candidates, via: choice.via };
 }
 
 /** decideForRequest's result alone. */

@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ImportError, importPodSecurityPolicies, renderImported } from "../policy/import-psp.js";
-import { InputError, readObjectsFromFile } from "../preview/read-objects.js";
+import { processIo, type CliIo } from "./io.js";
+import { InputError, readObjectsFromFile } from "./read-objects.js";
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -26,7 +27,6 @@ Exit status: 0 converted, 2 bad input (the file and the field are named).
 
 class UsageError extends Error {}
 
-
 function parseOptions(argv: string[]): { dir?: string; files: string[] } | "help" {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -40,38 +40,38 @@ function parseOptions(argv: string[]): { dir?: string; files: string[] } | "help
   return { dir: values["output-dir"], files: positionals };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
   try {
     const options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(USAGE);
+      io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    const { policies, notes } = importPodSecurityPolicies(options.files.flatMap(readObjectsFromFile));
-    for (const note of notes) process.stderr.write(`${note}\n`);
+    const { policies, notes } = importPodSecurityPolicies(options.files.flatMap((file) => readObjectsFromFile(file, io.readStdin)));
+    for (const note of notes) io.stderr.write(`${note}\n`);
     if (options.dir === undefined) {
-      process.stdout.write(policies.map(renderImported).join("---\n"));
+      io.stdout.write(policies.map(renderImported).join("---\n"));
       return EXIT_OK;
     }
     mkdirSync(options.dir, { recursive: true });
     for (const policy of policies) {
       const file = join(options.dir, `${policy.name}.yaml`);
       writeFileSync(file, renderImported(policy));
-      process.stderr.write(`wrote ${file}\n`);
+      io.stderr.write(`wrote ${file}\n`);
     }
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`secure-defaults import: ${(error as Error).message}\n\n${USAGE}`);
+      io.stderr.write(`secure-defaults import: ${(error as Error).message}\n\n${USAGE}`);
       return EXIT_BAD_INPUT;
     }
     if (error instanceof InputError || error instanceof ImportError) {
       const lines = error.message.split("\n");
-      process.stderr.write(lines.map((l) => `secure-defaults import: ${l}\n`).join(""));
+      io.stderr.write(lines.map((l) => `secure-defaults import: ${l}\n`).join(""));
       return EXIT_BAD_INPUT;
     }
     if ((error as NodeJS.ErrnoException).code && (error as NodeJS.ErrnoException).syscall) {
-      process.stderr.write(`secure-defaults import: ${(error as Error).message}\n`);
+      io.stderr.write(`secure-defaults import: ${(error as Error).message}\n`);
       return EXIT_BAD_INPUT;
     }
     throw error;

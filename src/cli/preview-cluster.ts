@@ -8,6 +8,8 @@ import { loadPolicies } from "../policy/load.js";
 import { clusterImpact } from "../preview/cluster-impact.js";
 import { summarise } from "../preview/impact-summary.js";
 import { renderImpact } from "../preview/impact-table.js";
+import { unknownDefaultPolicy } from "./default-policy.js";
+import type { CliIo } from "./io.js";
 import { Progress } from "./progress.js";
 
 export type ClusterOutput = "table" | "json";
@@ -27,16 +29,17 @@ const EXIT_DENIED = 1;
 const EXIT_ERROR = 2;
 
 /** Throws PolicyLoadError for bad policies (the caller reports it); API failures are reported here (exit 2). */
-export async function previewCluster(options: ClusterPreviewOptions): Promise<number> {
+export async function previewCluster(options: ClusterPreviewOptions, io: CliIo): Promise<number> {
   const { policies } = loadPolicies(options.policies);
-  if (options.defaultPolicy !== undefined && !policies.some((p) => p.name === options.defaultPolicy)) {
-    process.stderr.write(`secure-defaults preview: --default-policy "${options.defaultPolicy}" is not one of the loaded policies (${policies.map((p) => p.name).join(", ")})\n`);
+  const unknown = unknownDefaultPolicy(policies, options.defaultPolicy);
+  if (unknown) {
+    io.stderr.write(`secure-defaults preview: ${unknown}\n`);
     return EXIT_ERROR;
   }
-  const progress = new Progress(process.stderr);
+  const progress = new Progress(io.stderr);
   let impacts;
   try {
-    const { kubeConfig, namespace } = loadKubeConfig(options.kubeconfig);
+    const { kubeConfig, namespace } = loadKubeConfig(options.kubeconfig, io.env);
     const scope = options.scope === "context-namespace" ? { namespace } : options.scope;
     const snapshot = await readSnapshot(kubeConfig, scope, {
       chunkSize: options.chunkSize,
@@ -49,11 +52,11 @@ export async function previewCluster(options: ClusterPreviewOptions): Promise<nu
     });
   } catch (error) {
     if (!(error instanceof ClusterReadError)) throw error;
-    process.stderr.write(`secure-defaults preview: ${error.message}\n`);
+    io.stderr.write(`secure-defaults preview: ${error.message}\n`);
     return EXIT_ERROR;
   }
   const entries = impacts.flatMap((ns) => ns.entries);
-  if (options.output === "json") process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-  else process.stdout.write(renderImpact(summarise(impacts)));
+  if (options.output === "json") io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+  else io.stdout.write(renderImpact(summarise(impacts)));
   return entries.every((e) => e.allowed) ? EXIT_ADMITTED : EXIT_DENIED;
 }

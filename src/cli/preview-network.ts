@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { chooseNetworkDefault } from "../admission/network-default.js";
 import { loadPolicies, PolicyLoadError } from "../policy/load.js";
+import { processIo, type CliIo } from "./io.js";
 
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
@@ -62,21 +63,21 @@ function parseOptions(argv: string[]): Options | "help" {
   return { namespace: values.network, policies: values.policies, labels, defaultPolicy: values["default-policy"], output: values.output };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
   let options: Options | "help";
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(NETWORK_USAGE);
+    io.stdout.write(NETWORK_USAGE);
     return EXIT_OK;
   }
   try {
     options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(NETWORK_USAGE);
+      io.stdout.write(NETWORK_USAGE);
       return EXIT_OK;
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`secure-defaults preview: ${(error as Error).message}\n\n${NETWORK_USAGE}`);
+      io.stderr.write(`secure-defaults preview: ${(error as Error).message}\n\n${NETWORK_USAGE}`);
       return EXIT_BAD_INPUT;
     }
     throw error;
@@ -86,20 +87,20 @@ export async function run(argv: string[]): Promise<number> {
     policies = loadPolicies(options.policies).policies;
   } catch (error) {
     if (!(error instanceof PolicyLoadError)) throw error;
-    process.stderr.write(`secure-defaults preview: ${error.message}\n`);
+    io.stderr.write(`secure-defaults preview: ${error.message}\n`);
     return EXIT_BAD_INPUT;
   }
   const choice = chooseNetworkDefault(policies, options.namespace, options.labels, options.defaultPolicy);
   if (!choice.ok) {
-    process.stderr.write(`secure-defaults preview: ${choice.message}\n`);
+    io.stderr.write(`secure-defaults preview: ${choice.message}\n`);
     return EXIT_BAD_INPUT;
   }
   if (options.output === "json") {
-    process.stdout.write(`${JSON.stringify({ apiVersion: "v1", kind: "List", items: choice.objects }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ apiVersion: "v1", kind: "List", items: choice.objects }, null, 2)}\n`);
   } else if (choice.policy) {
     const header = `# NetworkPolicies for namespace ${options.namespace}, from policy ${choice.policy}\n`;
-    process.stdout.write(header + choice.objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n"));
+    io.stdout.write(header + choice.objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n"));
   }
-  if (!choice.policy) process.stderr.write(`secure-defaults preview: no policy chosen for namespace ${options.namespace} declares a networkDefault; no NetworkPolicies\n`);
+  if (!choice.policy) io.stderr.write(`secure-defaults preview: no policy chosen for namespace ${options.namespace} declares a networkDefault; no NetworkPolicies\n`);
   return EXIT_OK;
 }

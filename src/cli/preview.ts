@@ -3,22 +3,24 @@
 // A contract for CI pipelines: flags, JSON fields and exit statuses are kept exactly as documented.
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { decideForRequest } from "../admission/admit.js";
+import { decideForRequest, type RequestDecision } from "../admission/admit.js";
 import type { Operation } from "../engine/types.js";
 import { locatePod, UnsupportedObjectError } from "../engine/workload.js";
 import { loadPolicies, PolicyLoadError } from "../policy/load.js";
 import { authenticatedUser, type UserInfo } from "../policy/subjects.js";
 import { previewEntry, type PreviewEntry } from "../preview/entry.js";
 import { COLOUR, explainReport, NO_COLOUR, renderExplain, wantsColour, type ExplainReport } from "../preview/explain.js";
-import { InputError, readObjectsFromFile, type SourcedObject } from "../preview/read-objects.js";
+import { unknownDefaultPolicy } from "./default-policy.js";
+import { processIo, type CliIo } from "./io.js";
 import type { ClusterPreviewOptions } from "./preview-cluster.js";
+import { InputError, readObjectsFromFile, type SourcedObject } from "./read-objects.js";
 
 export const EXIT_ADMITTED = 0;
 export const EXIT_DENIED = 1;
 export const EXIT_BAD_INPUT = 2;
 
 const USAGE = `Usage: secure-defaults preview --policies PATH [--policies PATH ...] [--namespace NS]
-                               [--user NAME] [--group NAME ...]
+                               [--user NAME] [--group NAME ...] [--default-policy NAME]
                                [--operation CREATE|UPDATE] [-o yaml|json|patch|explain] FILE...
 
 Shows what the webhook would do to Pods and workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet,
@@ -34,6 +36,8 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
   --group NAME        a group of that user (repeatable); system:authenticated is added (for
                       system:anonymous: system:unauthenticated), and the ServiceAccount groups
                       for a system:serviceaccount:<ns>:<name> user
+  --default-policy N  as serve's: the policy for namespaces no policy is bound to (when none
+                      bound or unbound is granted to the user)
   --operation OP      CREATE (default) or UPDATE (validate only, never patch)
   -o, --output FMT    yaml (default): resulting objects; json: one array of results;
                       patch: one RFC 6902 JSON patch per object, one per line;
@@ -69,6 +73,7 @@ type Output = "yaml" | "json" | "patch" | "explain";
 interface PreviewOptions {
   policies: string[];
   namespace?: string;
+  defaultPolicy?: string;
   userInfo: UserInfo;
   operation: Operation;
   output: Output;
@@ -78,7 +83,7 @@ interface PreviewOptions {
 class UsageError extends Error {}
 
 /** The flags that only mean something with --cluster (the cluster-only flags), and the other way round. */
-const CLUSTER_ONLY = ["kubeconfig", "all-namespaces", "default-policy", "chunk-size"] as const;
+const CLUSTER_ONLY = ["kubeconfig", "all-namespaces", "chunk-size"] as const;
 
 function parseClusterOptions(values: Record<string, unknown>, positionals: string[]): ClusterPreviewOptions {
   if (positionals.length > 0) throw new UsageError(`--cluster reads the cluster: give no FILE (got ${positionals.map((p) => `"${p}"`).join(", ")})`);
@@ -144,6 +149,7 @@ function parseOptions(argv: string[]): PreviewOptions | ClusterPreviewOptions | 
   return {
     policies: values.policies,
     namespace: values.namespace,
+    defaultPolicy: values["default-policy"],
     userInfo: authenticatedUser(values.user, values.group),
     operation: values.operation,
     output: values.output as Output,
@@ -151,8 +157,8 @@ function parseOptions(argv: string[]): PreviewOptions | ClusterPreviewOptions | 
   };
 }
 
-function readInput(file: string): SourcedObject[] {
-  const objects = readObjectsFromFile(file);
+function readInput(file: string, readStdin: () => string): SourcedObject[] {
+  const objects = readObjectsFromFile(file, readStdin);
   for (const { source, object } of objects) {
     try {
       locatePod(object);
@@ -181,14 +187,18 @@ function denialReport(entries: PreviewEntry[]): string {
     .join("");
 }
 
-/** How the CLI found the candidates (offline: no namespace labels, no --default-policy). */
-function candidatesFrom(namespace: string | undefined): string {
+/** How the CLI found the candidates (offline: no namespace labels), as decideForRequest says (`via`). */
+function candidatesFrom(namespace: string | undefined, via: RequestDecision["via"]): string {
+  if (via === "default") {
+    const none = namespace ? `no policy bound to namespace "${namespace}" or unbound applies` : "no loaded policy applies (no namespace given)";
+    return `the default policy (--default-policy), as ${none}`;
+  }
   return namespace ? `the policies bound to namespace "${namespace}" and the unbound ones (namespace labels are not read offline)` : "every loaded policy (no namespace given)";
 }
 
-function render(entries: PreviewEntry[], output: Output, reports: ExplainReport[]): string {
+function render(entries: PreviewEntry[], output: Output, reports: ExplainReport[], io: CliIo): string {
   if (output === "explain") {
-    const paint = wantsColour(process.stdout, process.env) ? COLOUR : NO_COLOUR;
+    const paint = wantsColour(io.stdout, io.env) ? COLOUR : NO_COLOUR;
     return reports.map((r) => renderExplain(r, paint)).join("\n");
   }
   if (output === "json") return `${JSON.stringify(entries, null, 2)}\n`;
@@ -196,53 +206,58 @@ function render(entries: PreviewEntry[], output: Output, reports: ExplainReport[
   return entries.map((e) => stringify(e.object, { lineWidth: 0 })).join("---\n");
 }
 
-export async function run(argv: string[]): Promise<number> {
-  if (argv.some((a) => a === "--network" || a.startsWith("--network="))) return (await import("./preview-network.js")).run(argv);
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
+  if (argv.some((a) => a === "--network" || a.startsWith("--network="))) return (await import("./preview-network.js")).run(argv, io);
   let options: PreviewOptions | ClusterPreviewOptions | "help";
   let entries: PreviewEntry[];
   const reports: ExplainReport[] = [];
   try {
     options = parseOptions(argv);
     if (options === "help") {
-      process.stdout.write(USAGE);
+      io.stdout.write(USAGE);
       return EXIT_ADMITTED;
     }
     // Loaded only here: @kubernetes/client-node is heavy, and the offline preview does not need it.
-    if ("mode" in options) return await (await import("./preview-cluster.js")).previewCluster(options);
+    if ("mode" in options) return await (await import("./preview-cluster.js")).previewCluster(options, io);
     const { policies } = loadPolicies(options.policies);
-    const objects = options.files.flatMap(readInput);
-    const { operation, userInfo } = options;
+    const { operation, userInfo, defaultPolicy } = options;
+    const unknown = unknownDefaultPolicy(policies, defaultPolicy);
+    if (unknown) {
+      io.stderr.write(`secure-defaults preview: ${unknown}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const objects = options.files.flatMap((file) => readInput(file, io.readStdin));
     const explicitNamespace = options.namespace;
     const explain = options.output === "explain";
     entries = objects.map(({ source, object }) => {
       const namespace = explicitNamespace ?? namespaceOf(object);
       let decision;
       try {
-        decision = decideForRequest(object, namespace ?? "", undefined, { policies }, { operation, userInfo });
+        decision = decideForRequest(object, namespace ?? "", undefined, { policies, defaultPolicy }, { operation, userInfo });
       } catch (error) {
         // The engine's limits and field-type checks (issue 14): named with the file and document.
         if (error instanceof UnsupportedObjectError) throw new InputError(source, error.message);
         throw error;
       }
-      const { result, candidates } = decision;
+      const { result, candidates, via } = decision;
       const entry = previewEntry(object, namespace, result);
       if (explain) {
-        reports.push(explainReport({ object, entry, result, candidates, candidatesFrom: candidatesFrom(namespace), operation }));
+        reports.push(explainReport({ object, entry, result, candidates, candidatesFrom: candidatesFrom(namespace, via), operation }));
       }
       return entry;
     });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`secure-defaults preview: ${(error as Error).message}\n\n${USAGE}`);
+      io.stderr.write(`secure-defaults preview: ${(error as Error).message}\n\n${USAGE}`);
       return EXIT_BAD_INPUT;
     }
     if (error instanceof InputError || error instanceof PolicyLoadError) {
-      process.stderr.write(`secure-defaults preview: ${error.message}\n`);
+      io.stderr.write(`secure-defaults preview: ${error.message}\n`);
       return EXIT_BAD_INPUT;
     }
     throw error;
   }
-  process.stdout.write(render(entries, options.output, reports));
-  if (options.output !== "json" && options.output !== "explain") process.stderr.write(denialReport(entries));
+  io.stdout.write(render(entries, options.output, reports, io));
+  if (options.output !== "json" && options.output !== "explain") io.stderr.write(denialReport(entries));
   return entries.every((e) => e.allowed) ? EXIT_ADMITTED : EXIT_DENIED;
 }

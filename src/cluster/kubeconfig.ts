@@ -1,7 +1,13 @@
 // The kubeconfig for commands a person runs against a cluster (the impact preview): --kubeconfig PATH,
-// else as kubectl finds it ($KUBECONFIG, ~/.kube/config, then the Pod's service account).
+// else as kubectl finds it ($KUBECONFIG, ~/.kube/config, then the Pod's service account), from the
+// environment the command is given (a test's, or the process's).
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ClusterReadError } from "./paginated-list.js";
+
+/** Where a Pod's service account token is mounted (client-node's in-cluster configuration reads it). */
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
@@ -9,19 +15,45 @@ export interface LoadedKubeConfig {
   namespace: string;
 }
 
-export function loadKubeConfig(path?: string): LoadedKubeConfig {
+/**
+ * KubeConfig.loadFromDefault with `env` instead of process.env: the files of $KUBECONFIG (merged, the
+ * first one's context current), else $HOME/.kube/config, else in a Pod its service account (whose
+ * API server address client-node takes from the process's KUBERNETES_SERVICE_HOST and _PORT, as a Pod
+ * has them). False when there is none of these.
+ */
+function loadFromEnvironment(kc: KubeConfig, env: NodeJS.ProcessEnv): boolean {
+  const files = (env.KUBECONFIG ?? "").split(delimiter).filter((file) => file !== "");
+  if (files.length > 0) {
+    kc.loadFromFile(files[0]);
+    for (const file of files.slice(1)) {
+      const more = new KubeConfig();
+      more.loadFromFile(file);
+      kc.mergeConfig(more);
+    }
+    return true;
+  }
+  const home = env.HOME || (process.platform === "win32" ? env.USERPROFILE : undefined);
+  if (home && existsSync(join(home, ".kube", "config"))) {
+    kc.loadFromFile(join(home, ".kube", "config"));
+    return true;
+  }
+  if (existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    kc.loadFromCluster();
+    return true;
+  }
+  return false;
+}
+
+export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv): LoadedKubeConfig {
   const kc = new KubeConfig();
+  let found: boolean;
   try {
     if (path !== undefined) kc.loadFromFile(path);
-    else kc.loadFromDefault();
+    found = path !== undefined || loadFromEnvironment(kc, env);
   } catch (error) {
     throw new ClusterReadError(`cannot load the kubeconfig${path !== undefined ? ` ${path}` : ""}: ${(error as Error).message}`);
   }
-  // With no kubeconfig anywhere, client-node falls back to an unauthenticated http://localhost:8080.
-  const fallback = kc.clusters.length === 1 && kc.clusters[0].name === "cluster" && kc.clusters[0].server === "http://localhost:8080";
-  if (path === undefined && fallback) {
-    throw new ClusterReadError("no kubeconfig found ($KUBECONFIG unset, no ~/.kube/config, not in a Pod): give --kubeconfig PATH");
-  }
+  if (!found) throw new ClusterReadError("no kubeconfig found ($KUBECONFIG unset, no ~/.kube/config, not in a Pod): give --kubeconfig PATH");
   if (!kc.getCurrentCluster()) {
     throw new ClusterReadError(`the kubeconfig${path !== undefined ? ` ${path}` : ""} has no current cluster (current-context "${kc.getCurrentContext()}")`);
   }

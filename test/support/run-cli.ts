@@ -1,7 +1,8 @@
-// Runs the real CLI in a child process (through tsx, so no build is needed) and captures everything.
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { REPO_ROOT } from "./fixture-cases.js";
+// Runs a CLI command in this process (commands.ts's runCommand, as `secure-defaults ...args` would)
+// over string buffers, and captures everything: a child process per run would cost a second each.
+// test/support/spawn-cli.ts runs the real binary instead.
+import { runCommand } from "../../src/cli/commands.js";
+import { bufferIo, type BufferIoOptions } from "./buffer-io.js";
 
 export interface CliRun {
   status: number | null;
@@ -9,12 +10,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], stdin?: string): CliRun {
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], {
-    cwd: REPO_ROOT,
-    input: stdin,
-    encoding: "utf8",
-    env: { ...process.env, NODE_NO_WARNINGS: "1" },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+export async function runCli(args: string[], options: BufferIoOptions = {}): Promise<CliRun> {
+  const io = bufferIo(options);
+  const status = await runCommand(args, io);
+  return { status, stdout: io.stdout.text, stderr: io.stderr.text };
 }

@@ -1,4 +1,5 @@
-// Reads Kubernetes objects from YAML or JSON text: multi-document, and `v1` `List`s expanded.
+// Reads the Kubernetes objects of the CLI's FILE arguments from YAML or JSON text: multi-document, and
+// `v1` `List`s expanded.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { isObject } from "../engine/json.js";
@@ -57,12 +58,12 @@ export function readObjects(text: string, file: string): SourcedObject[] {
   );
 }
 
-/** readObjects of a file's contents; "-" reads standard input (named `<stdin>`). Throws InputError when it cannot be read. */
-export function readObjectsFromFile(file: string): SourcedObject[] {
+/** readObjects of a file's contents; "-" reads `readStdin()` (named `<stdin>`). Throws InputError when it cannot be read. */
+export function readObjectsFromFile(file: string, readStdin: () => string): SourcedObject[] {
   const name = file === "-" ? "<stdin>" : file;
   let text: string;
   try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
+    text = file === "-" ? readStdin() : readFileSync(file, "utf8");
   } catch (error) {
     throw new InputError(name, `cannot read: ${(error as Error).message}`);
   }
