@@ -12,11 +12,11 @@ const EVERYDAY = "test/fixtures/import/everyday";
 const BAD = "test/fixtures/cli/import/bad-input.yaml";
 
 describe("cli: secure-defaults import", () => {
-  it("-o DIR writes DIR/<name>.yaml per policy, each the matching document of the stdout form", () => {
+  it("-o DIR writes DIR/<name>.yaml per policy, each the matching document of the stdout form", async () => {
     const dir = tempDir("sd-import-");
     try {
       const out = join(dir, "policies");
-      const run = runCli(["import", "-o", out, `${EVERYDAY}/cluster.yaml`]);
+      const run = await runCli(["import", "-o", out, `${EVERYDAY}/cluster.yaml`]);
       assert.equal(run.status, 0);
       assert.equal(run.stdout, "");
       const notes = readFileSync(join(REPO_ROOT, EVERYDAY, "stderr.txt"), "utf8");
@@ -31,10 +31,10 @@ describe("cli: secure-defaults import", () => {
     }
   });
 
-  it("examples/migration/policies/ is what -o writes for examples/migration/cluster.yaml (the README walkthrough)", () => {
+  it("examples/migration/policies/ is what -o writes for examples/migration/cluster.yaml (the README walkthrough)", async () => {
     const dir = tempDir("sd-import-");
     try {
-      const run = runCli(["import", "-o", dir, "examples/migration/cluster.yaml"]);
+      const run = await runCli(["import", "-o", dir, "examples/migration/cluster.yaml"]);
       assert.equal(run.status, 0);
       const committed = join(REPO_ROOT, "examples", "migration", "policies");
       assert.deepEqual(readdirSync(dir).sort(), readdirSync(committed).sort());
@@ -44,14 +44,14 @@ describe("cli: secure-defaults import", () => {
     }
   });
 
-  it('reads JSON from standard input with "-", and writes a PSP nobody is granted with subjects: [] and a comment', () => {
+  it('reads JSON from standard input with "-", and writes a PSP nobody is granted with subjects: [] and a comment', async () => {
     const psp = {
       apiVersion: "policy/v1beta1",
       kind: "PodSecurityPolicy",
       metadata: { name: "lonely" },
       spec: { runAsUser: { rule: "RunAsAny" }, seLinux: { rule: "RunAsAny" }, supplementalGroups: { rule: "RunAsAny" }, fsGroup: { rule: "RunAsAny" } },
     };
-    const run = runCli(["import", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [psp, { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } }] }));
+    const run = await runCli(["import", "-"], { stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: [psp, { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } }] }) });
     assert.equal(run.status, 0);
     assert.equal(
       run.stderr,
@@ -81,7 +81,7 @@ describe("cli: secure-defaults import", () => {
     );
   });
 
-  it("merges the grants of several bindings: everywhere wins over one namespace, namespaces are joined", () => {
+  it("merges the grants of several bindings: everywhere wins over one namespace, namespaces are joined", async () => {
     const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "use-all" }, rules: [{ apiGroups: ["policy"], resources: ["podsecuritypolicies"], verbs: ["use"] }] };
     const bind = (kind: string, name: string, namespace: string | undefined, subjects: unknown[]) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -103,7 +103,7 @@ describe("cli: secure-defaults import", () => {
       bind("RoleBinding", "b2", "team-a", [{ kind: "Group", name: "dev" }, { kind: "User", name: "alice" }]),
       bind("ClusterRoleBinding", "c", undefined, [{ kind: "User", name: "alice" }]),
     ];
-    const run = runCli(["import", "-"], input.map((o) => JSON.stringify(o)).join("\n---\n"));
+    const run = await runCli(["import", "-"], { stdin: input.map((o) => JSON.stringify(o)).join("\n---\n") });
     assert.equal(run.stderr, "");
     const [doc] = parseAllDocuments(run.stdout).map((d) => d.toJS());
     assert.deepEqual(doc.spec.subjects, [
@@ -114,8 +114,8 @@ describe("cli: secure-defaults import", () => {
     assert.match(run.stdout, /^# Subjects from: RoleBinding "team-b\/b1", RoleBinding "team-a\/b2", ClusterRoleBinding "c"\.$/m);
   });
 
-  it("bad input: exit 2, every problem with its document, object and field", () => {
-    const run = runCli(["import", BAD]);
+  it("bad input: exit 2, every problem with its document, object and field", async () => {
+    const run = await runCli(["import", BAD]);
     assert.equal(run.status, 2);
     assert.equal(run.stdout, "");
     const at = `secure-defaults import: ${BAD}: document`;
@@ -136,17 +136,17 @@ describe("cli: secure-defaults import", () => {
     );
   });
 
-  it("input without a PodSecurityPolicy, a missing file, no FILE: exit 2", () => {
-    const none = runCli(["import", "-"], "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n");
+  it("input without a PodSecurityPolicy, a missing file, no FILE: exit 2", async () => {
+    const none = await runCli(["import", "-"], { stdin: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n" });
     assert.equal(none.status, 2);
     assert.equal(
       none.stderr,
       "secure-defaults import: no PodSecurityPolicy in the input: give the output of kubectl get psp,clusterroles,roles,clusterrolebindings,rolebindings -A -o yaml\n",
     );
-    const missing = runCli(["import", "nope.yaml"]);
+    const missing = await runCli(["import", "nope.yaml"]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /^secure-defaults import: nope\.yaml: cannot read: ENOENT/);
-    const usage = runCli(["import"]);
+    const usage = await runCli(["import"]);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /^secure-defaults import: no input: give one or more FILEs, or "-" for standard input\n\nUsage: secure-defaults import \[-o DIR\] FILE\.\.\./);
   });

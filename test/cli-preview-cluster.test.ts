@@ -2,12 +2,10 @@
 // Pods and workloads, paginated; a kubeconfig pointing at it): the table and JSON output, owners and
 // assumed identities, pagination, an empty namespace, --all-namespaces, and failed list calls (exit 2).
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { REPO_ROOT } from "./support/fixture-cases.js";
-import { run as runPreview } from "../src/cli/preview.js";
-import { runCliAsync } from "./support/run-cli-async.js";
-import type { CliRun } from "./support/run-cli.js";
+import { runCli } from "./support/run-cli.js";
 import { removeDir, tempDir } from "./support/server-harness.js";
 import { STUB_WORKLOAD_TOKEN, StubWorkloadApiServer } from "./support/stub-workload-apiserver.js";
 
@@ -47,23 +45,6 @@ const SHOP_BLOCK = `namespace shop (not opted in: no secure-defaults.io/enabled=
 const STAGING_BLOCK = `namespace staging (not opted in: no secure-defaults.io/enabled=true label)
   no Pods and no workloads
 `;
-
-/** The preview command in this process (a child process per case would take seconds each): its exit status and output. */
-async function inProcess(args: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  try {
-    const status = await runPreview(args);
-    return { status, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
 
 const KUBE_SYSTEM_BLOCK = `namespace kube-system (not previewed: the webhook configuration excludes it by name, whatever its labels)
 `;
@@ -105,16 +86,32 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     stub.expireContinue = 0;
   });
 
-  const preview = (...args: string[]) => inProcess(["--cluster", "--kubeconfig", kubeconfig, "--policies", RESTRICTED, ...args]);
+  const preview = (...args: string[]) => runCli(["preview", "--cluster", "--kubeconfig", kubeconfig, "--policies", RESTRICTED, ...args]);
   const paths = () => stub.requests.map((r) => `${r.path}?limit=${r.limit ?? ""}${r.continue ? `&continue=${r.continue}` : ""}`);
 
-  it("runs as the real command, too (a child process)", async () => {
-    const run = await runCliAsync(["preview", "--cluster", "--namespace", "staging", "--policies", RESTRICTED], { KUBECONFIG: kubeconfig });
-    assert.deepEqual(run, {
-      status: 0,
-      stdout: `${NOTE}\n${STAGING_BLOCK}\ntotal: 1 namespace, 0 Pods (0 unchanged, 0 defaulted, 0 denied), 0 workload templates (0 unchanged, 0 defaulted, 0 denied)\n`,
-      stderr: "",
-    });
+  const STAGING_ONLY = `${NOTE}\n${STAGING_BLOCK}\ntotal: 1 namespace, 0 Pods (0 unchanged, 0 defaulted, 0 denied), 0 workload templates (0 unchanged, 0 defaulted, 0 denied)\n`;
+
+  it("finds the kubeconfig through $KUBECONFIG", async () => {
+    const run = await runCli(["preview", "--cluster", "--namespace", "staging", "--policies", RESTRICTED], { env: { KUBECONFIG: kubeconfig } });
+    assert.deepEqual(run, { status: 0, stdout: STAGING_ONLY, stderr: "" });
+  });
+
+  it("$KUBECONFIG with several files: merged, as kubectl and client-node do", async () => {
+    const elsewhere = join(dir, "elsewhere.yaml");
+    writeFileSync(
+      elsewhere,
+      "apiVersion: v1\nkind: Config\nclusters: [{name: elsewhere, cluster: {server: 'http://127.0.0.1:1'}}]\nusers: [{name: elsewhere, user: {}}]\ncontexts: [{name: elsewhere, context: {cluster: elsewhere, user: elsewhere}}]\n",
+    );
+    const run = await runCli(["preview", "--cluster", "--namespace", "staging", "--policies", RESTRICTED], { env: { KUBECONFIG: `${elsewhere}${delimiter}${kubeconfig}` } });
+    assert.deepEqual(run, { status: 0, stdout: STAGING_ONLY, stderr: "" });
+  });
+
+  it("without $KUBECONFIG: $HOME/.kube/config", async () => {
+    const home = join(dir, "home");
+    mkdirSync(join(home, ".kube"), { recursive: true });
+    copyFileSync(kubeconfig, join(home, ".kube", "config"));
+    const run = await runCli(["preview", "--cluster", "--namespace", "staging", "--policies", RESTRICTED], { env: { HOME: home } });
+    assert.deepEqual(run, { status: 0, stdout: STAGING_ONLY, stderr: "" });
   });
 
   it("prints one table per namespace with the owning workloads, the fields defaulted and the denial reasons; exit 1 when anything is denied", async () => {
@@ -208,7 +205,7 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
 
   it("without --namespace, the kubeconfig context's namespace", async () => {
     const withNamespace = stub.kubeconfig(dir, { namespace: "staging", file: "staging.yaml" });
-    const run = await inProcess(["--cluster", "--kubeconfig", withNamespace, "--policies", RESTRICTED]);
+    const run = await runCli(["preview", "--cluster", "--kubeconfig", withNamespace, "--policies", RESTRICTED]);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(paths()[0], "/api/v1/namespaces/staging?limit=");
   });
@@ -410,8 +407,8 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
     assert.deepEqual(missing, { status: 2, stdout: "", stderr: 'secure-defaults preview: namespace "nope" does not exist\n' });
     const nowhere = join(dir, "nowhere.yaml");
     const text = readFileSync(kubeconfig, "utf8").replace(/127\.0\.0\.1:\d+/, "127.0.0.1:1");
-    (await import("node:fs")).writeFileSync(nowhere, text);
-    const down = await inProcess(["--cluster", "--kubeconfig", nowhere, "--namespace", "shop", "--policies", RESTRICTED]);
+    writeFileSync(nowhere, text);
+    const down = await runCli(["preview", "--cluster", "--kubeconfig", nowhere, "--namespace", "shop", "--policies", RESTRICTED]);
     assert.equal(down.status, 2);
     assert.match(down.stderr, /^secure-defaults preview: cannot get namespaces "shop": the API server at http:\/\/127\.0\.0\.1:1 did not answer: .*ECONNREFUSED/);
   });
@@ -419,18 +416,8 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
   it("no kubeconfig anywhere: says how to give one; exit 2", async function () {
     // In a Pod, client-node would use the mounted service account instead: nothing to check there.
     if (existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token")) this.skip();
-    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-    delete process.env.KUBECONFIG;
-    process.env.HOME = dir;
-    try {
-      const run = await inProcess(["--cluster", "--policies", RESTRICTED]);
-      assert.deepEqual(run, { status: 2, stdout: "", stderr: "secure-defaults preview: no kubeconfig found ($KUBECONFIG unset, no ~/.kube/config, not in a Pod): give --kubeconfig PATH\n" });
-    } finally {
-      for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-    }
+    const run = await runCli(["preview", "--cluster", "--policies", RESTRICTED], { env: { HOME: dir } });
+    assert.deepEqual(run, { status: 2, stdout: "", stderr: "secure-defaults preview: no kubeconfig found ($KUBECONFIG unset, no ~/.kube/config, not in a Pod): give --kubeconfig PATH\n" });
   });
 
   it("refuses flags that do not go together, with the usage; exit 2", async () => {
@@ -444,7 +431,7 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
       [["preview", "-A", "--policies", RESTRICTED, "pod.yaml"], "--all-namespaces needs --cluster"],
     ];
     for (const [args, message] of cases) {
-      const run = await inProcess(args.slice(1));
+      const run = await runCli(args);
       assert.equal(run.status, 2, args.join(" "));
       assert.equal(run.stdout, "");
       assert.ok(run.stderr.startsWith(`secure-defaults preview: ${message}\n\nUsage: secure-defaults preview`), `${args.join(" ")}: ${run.stderr.split("\n")[0]}`);
@@ -457,8 +444,8 @@ describe("preview --cluster: the impact of policies on what runs in a cluster", 
   });
 });
 
-// The ```console cluster examples of README.md and docs/install.md, run as written (through the real
-// CLI, in a child process) against the stub serving test/fixtures/cluster/shop.yaml, with $KUBECONFIG
+// The ```console cluster examples of README.md and docs/install.md, run as written (through the CLI's
+// commands, in this process) against the stub serving test/fixtures/cluster/shop.yaml, with $KUBECONFIG
 // pointing at it. (test/readme.test.ts runs the plain ```console examples, which need no cluster.)
 describe("preview --cluster: the documentation's examples", () => {
   let stub: StubWorkloadApiServer;
@@ -487,7 +474,7 @@ describe("preview --cluster: the documentation's examples", () => {
       const output = (exit ? rest.slice(0, -1) : rest).map((l) => `${l}\n`).join("");
       it(`${file}: ${command}`, async () => {
         assert.match(command, /^\$ secure-defaults /);
-        const run = await runCliAsync(command.slice("$ secure-defaults ".length).split(" "), { KUBECONFIG: kubeconfig });
+        const run = await runCli(command.slice("$ secure-defaults ".length).split(" "), { env: { KUBECONFIG: kubeconfig } });
         assert.equal(run.stdout + run.stderr, output);
         assert.equal(run.status, exit ? Number(exit[1]) : 0);
       });

@@ -24,39 +24,39 @@ const EXAMPLES: [name: string, exit: number][] = [
 
 describe("preview -o explain", () => {
   for (const [name, exit] of EXAMPLES) {
-    it(`examples/${name}: the exact report (test/fixtures/explain/${name}.txt), exit ${exit}`, () => {
-      const run = runCli(["preview", "--policies", `examples/${name}/policy.yaml`, "-o", "explain", `examples/${name}/pod.yaml`]);
+    it(`examples/${name}: the exact report (test/fixtures/explain/${name}.txt), exit ${exit}`, async () => {
+      const run = await runCli(["preview", "--policies", `examples/${name}/policy.yaml`, "-o", "explain", `examples/${name}/pod.yaml`]);
       assert.equal(run.stdout, expected(name));
       assert.equal(run.stderr, "", "the report holds the violations; nothing is repeated on stderr");
       assert.equal(run.status, exit);
     });
   }
 
-  it("the shipped policies: why privileged wins over baseline and restricted", () => {
-    const run = runCli(["preview", "--policies", "policies", "-o", "explain", "examples/drop-chown/pod.yaml"]);
+  it("the shipped policies: why privileged wins over baseline and restricted", async () => {
+    const run = await runCli(["preview", "--policies", "policies", "-o", "explain", "examples/drop-chown/pod.yaml"]);
     assert.equal(run.stdout, expected("shipped-policies-drop-chown"));
     assert.equal(run.status, 0);
   });
 
-  it("a warn-mode policy: the report shows what enforce mode would do, and the mode", () => {
-    const run = runCli(["preview", "--policies", "examples/rollout/warn-mode.yaml", "-o", "explain", "examples/run-as-non-root/pod.yaml"]);
+  it("a warn-mode policy: the report shows what enforce mode would do, and the mode", async () => {
+    const run = await runCli(["preview", "--policies", "examples/rollout/warn-mode.yaml", "-o", "explain", "examples/run-as-non-root/pod.yaml"]);
     assert.equal(run.stdout, expected("rollout-warn-mode"));
     assert.equal(run.status, 0);
   });
 
-  it("on UPDATE a policy that would have to change the Pod loses, and says why", () => {
-    const run = runCli(["preview", "--policies", "policies", "--operation", "UPDATE", "-o", "explain", "examples/run-as-non-root/pod.yaml"]);
+  it("on UPDATE a policy that would have to change the Pod loses, and says why", async () => {
+    const run = await runCli(["preview", "--policies", "policies", "--operation", "UPDATE", "-o", "explain", "examples/run-as-non-root/pod.yaml"]);
     assert.match(run.stdout, /\n {4}restricted: lost: would have to change it \(8 changes\), and a Pod is not changed on UPDATE\n/);
     assert.match(run.stdout, /\n {4}privileged: chosen: admits it unchanged\n/);
   });
 
-  it("several objects: one report each, separated by a blank line", () => {
-    const run = runCli(["preview", "--policies", "examples/drop-chown/policy.yaml", "-o", "explain", "examples/drop-chown/pod.yaml", "examples/drop-chown/pod.yaml"]);
+  it("several objects: one report each, separated by a blank line", async () => {
+    const run = await runCli(["preview", "--policies", "examples/drop-chown/policy.yaml", "-o", "explain", "examples/drop-chown/pod.yaml", "examples/drop-chown/pod.yaml"]);
     assert.equal(run.stdout, `${expected("drop-chown")}\n${expected("drop-chown")}`);
   });
 
-  it("bad input still exits 2, and -o names explain among the outputs", () => {
-    const run = runCli(["preview", "--policies", "policies", "-o", "explained", "examples/drop-chown/pod.yaml"]);
+  it("bad input still exits 2, and -o names explain among the outputs", async () => {
+    const run = await runCli(["preview", "--policies", "policies", "-o", "explained", "examples/drop-chown/pod.yaml"]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /^secure-defaults preview: -o must be yaml, json, patch or explain, not "explained"\n/);
   });
@@ -68,6 +68,18 @@ describe("preview -o explain", () => {
       assert.equal(wantsColour({ isTTY: true }, { NO_COLOR: "" }), true);
       assert.equal(wantsColour({ isTTY: false }, {}), false);
       assert.equal(wantsColour({}, {}), false);
+    });
+
+    it("the command paints on a terminal (stdout's isTTY) unless NO_COLOR is set in its environment", async () => {
+      const args = ["preview", "--policies", "examples/host-namespaces/policy.yaml", "-o", "explain", "examples/host-namespaces/pod.yaml"];
+      const plain = expected("host-namespaces");
+      const terminal = await runCli(args, { isTTY: true });
+      assert.equal(terminal.status, 1);
+      assert.notEqual(terminal.stdout, plain);
+      assert.equal(terminal.stdout.replace(/\u001b\[\d+m/g, ""), plain, "the same report, painted");
+      assert.ok(terminal.stdout.startsWith("\u001b[1mPod/"), terminal.stdout.split("\n")[0]);
+      assert.equal((await runCli(args, { isTTY: true, env: { NO_COLOR: "1" } })).stdout, plain);
+      assert.equal((await runCli(args, { isTTY: false })).stdout, plain);
     });
 
     it("paints the title bold, the verdicts green and red, the policy fields dim", () => {

@@ -163,7 +163,9 @@ describe("Dockerfile", () => {
     assert.equal(main, "dist/src/cli/main.js");
     assert.equal(last(final, "WORKDIR")?.args, "/app");
     const mainTs = readFileSync(join(REPO_ROOT, "src", "cli", "main.ts"), "utf8");
-    assert.match(mainTs, /\bserve: \(\) => import\("\.\/serve\.js"\)/, "main.ts dispatches `serve`");
+    assert.match(mainTs, /\brunCommand\(process\.argv\.slice\(2\), processIo\)/, "main.ts runs the command line");
+    const commandsTs = readFileSync(join(REPO_ROOT, "src", "cli", "commands.ts"), "utf8");
+    assert.match(commandsTs, /\bserve: \(\) => import\("\.\/serve\.js"\)/, "commands.ts dispatches `serve`");
     assert.equal(entrypoint[2], "serve");
     assert.equal(entrypoint.length, 3, "flags go to CMD, so the Deployment's args can replace them");
   });

@@ -12,8 +12,8 @@ describe("docs/policy-reference.md examples", () => {
   const found = consoleExamples(readFileSync(join(REPO_ROOT, "docs", "policy-reference.md"), "utf8"));
   it("has the network default's previews", () => assert.ok(found.filter((e) => e.args.includes("--network")).length >= 4));
   for (const example of found) {
-    it(`secure-defaults ${example.args.join(" ")}`, () => {
-      const run = runCli(example.args);
+    it(`secure-defaults ${example.args.join(" ")}`, async () => {
+      const run = await runCli(example.args);
       assert.equal(run.stdout + run.stderr, example.output);
       assert.equal(run.status, example.exit);
     });

@@ -53,8 +53,8 @@ for (const set of readdirSync(join(REPO_ROOT, SETS)).sort()) {
     const cluster = new ReferenceCluster(readObjects(read("cluster.yaml"), "cluster.yaml").map((o) => o.object));
     const imported = parsePolicies(read("imported.yaml"), join(dir, "imported.yaml")).policies;
 
-    it("prints imported.yaml on stdout and stderr.txt on stderr, and exits 0", () => {
-      const run = runCli(["import", join(dir, "cluster.yaml")]);
+    it("prints imported.yaml on stdout and stderr.txt on stderr, and exits 0", async () => {
+      const run = await runCli(["import", join(dir, "cluster.yaml")]);
       assert.equal(run.stderr, read("stderr.txt"));
       assert.equal(run.stdout, read("imported.yaml"));
       assert.equal(run.status, 0);

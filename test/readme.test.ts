@@ -28,8 +28,8 @@ describe("README examples", () => {
   const found = examples(readFileSync(join(REPO_ROOT, "README.md"), "utf8"));
   it("has examples to run", () => assert.ok(found.length >= 3));
   for (const example of found) {
-    it(`secure-defaults ${example.args.join(" ")}`, () => {
-      const run = runCli(example.args);
+    it(`secure-defaults ${example.args.join(" ")}`, async () => {
+      const run = await runCli(example.args);
       assert.equal(run.stdout + run.stderr, example.output);
       assert.equal(run.status, example.exit);
     });

@@ -190,7 +190,9 @@ function denialReport(entries: PreviewEntry[]): string {
 /** How the CLI found the candidates (offline: no namespace labels), as decideForRequest says (`via`). */
 function candidatesFrom(namespace: string | undefined, via: RequestDecision["via"]): string {
   if (via === "default") {
-    const none = namespace ? `no policy bound to namespace "${namespace}" or unbound applies` : "no loaded policy applies (no namespace given)";
+    const none = namespace
+      ? `no policy bound to namespace "${namespace}" or unbound applies (namespace labels are not read offline)`
+      : "no loaded policy applies (no namespace given)";
     return `the default policy (--default-policy), as ${none}`;
   }
   return namespace ? `the policies bound to namespace "${namespace}" and the unbound ones (namespace labels are not read offline)` : "every loaded policy (no namespace given)";

@@ -16,8 +16,8 @@ export interface LoadedKubeConfig {
 }
 
 /**
- * KubeConfig.loadFromDefault with `env` instead of process.env: the files of $KUBECONFIG (merged, the
- * first one's context current), else $HOME/.kube/config, else in a Pod its service account (whose
+ * KubeConfig.loadFromDefault with `env` instead of process.env: the files of $KUBECONFIG (merged as
+ * client-node merges them), else $HOME/.kube/config, else in a Pod its service account (whose
  * API server address client-node takes from the process's KUBERNETES_SERVICE_HOST and _PORT, as a Pod
  * has them). False when there is none of these.
  */
