@@ -36,8 +36,8 @@ v1 List; "-" reads standard input. PATH is a policy file or a folder of them.
   --group NAME        a group of that user (repeatable); system:authenticated is added (for
                       system:anonymous: system:unauthenticated), and the ServiceAccount groups
                       for a system:serviceaccount:<ns>:<name> user
-  --default-policy N  as serve's: the policy for namespaces no policy is bound to (when none
-                      bound or unbound is granted to the user)
+  --default-policy N  as serve's: the policy for namespaces no policy is bound to (when no
+                      unbound one applies either)
   --operation OP      CREATE (default) or UPDATE (validate only, never patch)
   -o, --output FMT    yaml (default): resulting objects; json: one array of results;
                       patch: one RFC 6902 JSON patch per object, one per line;
