@@ -4,10 +4,8 @@
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { inCluster } from "./in-cluster.js";
 import { ClusterReadError } from "./paginated-list.js";
-
-/** Where a Pod's service account token is mounted (client-node's in-cluster configuration reads it). */
-const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
@@ -17,9 +15,9 @@ export interface LoadedKubeConfig {
 
 /**
  * KubeConfig.loadFromDefault with `env` instead of process.env: the files of $KUBECONFIG (merged as
- * client-node merges them), else $HOME/.kube/config, else in a Pod its service account (whose
- * API server address client-node takes from the process's KUBERNETES_SERVICE_HOST and _PORT, as a Pod
- * has them). False when there is none of these.
+ * client-node merges them), else $HOME/.kube/config, else in a Pod (KUBERNETES_SERVICE_HOST set, the
+ * token mounted) its service account; client-node reads the API server's address from the process's
+ * environment then, which in a Pod has it. False when there is none of these.
  */
 function loadFromEnvironment(kc: KubeConfig, env: NodeJS.ProcessEnv): boolean {
   const files = (env.KUBECONFIG ?? "").split(delimiter).filter((file) => file !== "");
@@ -37,7 +35,7 @@ function loadFromEnvironment(kc: KubeConfig, env: NodeJS.ProcessEnv): boolean {
     kc.loadFromFile(join(home, ".kube", "config"));
     return true;
   }
-  if (existsSync(SERVICE_ACCOUNT_TOKEN)) {
+  if (inCluster(env)) {
     kc.loadFromCluster();
     return true;
   }
