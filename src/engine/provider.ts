@@ -1,4 +1,5 @@
 // One policy applied to one Pod: PSP's MutatePod then ValidatePod, in PSP's order, on a private copy.
+import { isDeepStrictEqual } from "node:util";
 import { checkAppArmor, defaultAppArmor } from "./apparmor.js";
 import { checkCapabilities, defaultCapabilities } from "./capabilities.js";
 import { containerViews } from "./containers.js";
@@ -147,6 +148,7 @@ export interface ProviderOutcome {
   policy: Policy;
   /** The provider's private, mutated copy. */
   pod: Pod;
+  /** Whether `pod` differs from the input: what was written, whatever the reasons say (a test keeps them in step). */
   mutated: boolean;
   reasons: Reason[];
   violations: Violation[];
@@ -178,5 +180,7 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   // Not PSP: a Linux Pod this policy admits hears about the breakage the engine cannot see (the image's USER).
   if (!windows && out.violations.length === 0) warnDefaultedRunAsNonRoot(pod, policy, out);
 
-  return { policy, pod, mutated: out.reasons.length > 0, ...out };
+  // PSP's own test (admission.go: mutated := !apiequality.Semantic.DeepEqual(pod, podCopy)). Cheap: the copy
+  // shares every part no step wrote with the input, and the comparison stops at identical references.
+  return { policy, pod, mutated: !isDeepStrictEqual(pod, input), ...out };
 }
