@@ -12,6 +12,7 @@ import { withApiDefaults } from "../src/engine/api-defaults.js";
 import { evaluate } from "../src/engine/evaluate.js";
 import { FieldTypeError } from "../src/engine/field-types.js";
 import { diff } from "../src/engine/patch.js";
+import { privateCopy, unchanged } from "../src/engine/private-copy.js";
 import { runProvider, type ProviderOutcome, type ProviderScope } from "../src/engine/provider.js";
 import type { Pod, Policy } from "../src/engine/types.js";
 import { loadPolicies } from "../src/policy/load.js";
@@ -178,5 +179,52 @@ describe("engine property: mutated follows the writes, and every write has its r
     );
     // The generator must reach every branch named above, or the property proves little there.
     for (const [name, count] of Object.entries(seen)) if (name !== "refused") assert.ok(count >= 50, `only ${count} outcomes ${name}`);
+  });
+});
+
+describe("engine private copy: unchanged", () => {
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "app", image: "nginx", securityContext: { runAsUser: 1 } }] } } as Pod;
+  const container = (copy: Pod) => copy.spec!.containers[0] as unknown as Json;
+
+  it("holds for the copy as made, and for equal values written into it", () => {
+    assert.equal(unchanged(privateCopy(pod), pod), true);
+    const copy = privateCopy(pod);
+    container(copy).securityContext = { runAsUser: 1 };
+    assert.equal(unchanged(copy, pod), true);
+    assert.equal(unchanged(structuredClone(pod), pod), true);
+  });
+
+  it("fails for a changed value, an added or removed key, a longer list, and an object against a list or null", () => {
+    const changes: ((copy: Pod) => void)[] = [
+      (copy) => {
+        (container(copy).securityContext as Json).runAsUser = 2;
+      },
+      (copy) => {
+        (container(copy).securityContext as Json).runAsNonRoot = true;
+      },
+      (copy) => {
+        delete (container(copy).securityContext as Json).runAsUser;
+      },
+      (copy) => {
+        copy.spec!.containers = [...copy.spec!.containers, { name: "b", image: "nginx" }];
+      },
+      (copy) => {
+        container(copy).securityContext = [];
+      },
+      (copy) => {
+        container(copy).securityContext = null;
+      },
+      (copy) => {
+        copy.spec!.runtimeClassName = "gvisor";
+      },
+    ];
+    for (const [i, change] of changes.entries()) {
+      const copy = privateCopy(pod);
+      change(copy);
+      assert.equal(unchanged(copy, pod), false, `change ${i}`);
+    }
+    assert.equal(unchanged([1, 2], [1, 2]), true);
+    assert.equal(unchanged([{}], {}), false);
+    assert.equal(unchanged({}, []), false);
   });
 });

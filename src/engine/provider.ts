@@ -1,5 +1,4 @@
 // One policy applied to one Pod: PSP's MutatePod then ValidatePod, in PSP's order, on a private copy.
-import { isDeepStrictEqual } from "node:util";
 import { checkAppArmor, defaultAppArmor } from "./apparmor.js";
 import { checkCapabilities, defaultCapabilities } from "./capabilities.js";
 import { containerViews } from "./containers.js";
@@ -17,7 +16,7 @@ import { checkHostPorts } from "./host-ports.js";
 import { checkContainerStandard, checkPodStandard, defaultStandardRunAsNonRoot } from "./pod-security-standard.js";
 import { checkAllowPrivilegeEscalation, defaultAllowPrivilegeEscalation } from "./privilege-escalation.js";
 import { checkPrivileged } from "./privileged.js";
-import { privateCopy } from "./private-copy.js";
+import { privateCopy, unchanged } from "./private-copy.js";
 import { checkProcMount } from "./proc-mount.js";
 import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
 import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaultPodSeccomp } from "./seccomp.js";
@@ -180,7 +179,6 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   // Not PSP: a Linux Pod this policy admits hears about the breakage the engine cannot see (the image's USER).
   if (!windows && out.violations.length === 0) warnDefaultedRunAsNonRoot(pod, policy, out);
 
-  // PSP's own test (admission.go: mutated := !apiequality.Semantic.DeepEqual(pod, podCopy)). Cheap: the copy
-  // shares every part no step wrote with the input, and the comparison stops at identical references.
-  return { policy, pod, mutated: !isDeepStrictEqual(pod, input), ...out };
+  // PSP's own test (admission.go: mutated := !apiequality.Semantic.DeepEqual(pod, podCopy)).
+  return { policy, pod, mutated: !unchanged(pod, input), ...out };
 }
