@@ -226,5 +226,6 @@ describe("engine private copy: unchanged", () => {
     assert.equal(unchanged([1, 2], [1, 2]), true);
     assert.equal(unchanged([{}], {}), false);
     assert.equal(unchanged({}, []), false);
+    assert.equal(unchanged({ a: undefined }, { b: 1 }), false, "a key the input lacks, written as undefined");
   });
 });

@@ -35,22 +35,26 @@ export function privateCopy(input: Pod): Pod {
 }
 
 /**
- * Whether the private copy equals the input, i.e. nothing was written (or only equal values). Stops at
- * identical references and at the first difference, so it walks only the copied objects: well under a
- * microsecond for a Pod the policy changes, about as long as the copy took for one it leaves as it is
- * (node:util isDeepStrictEqual takes about three times as long, measured).
+ * Whether the private copy equals the input, i.e. nothing was written (or only equal values). Skips
+ * identical references and stops at the first difference, so it walks only the copied objects: under a
+ * microsecond for a Pod the policy changes; for one it leaves as it is, about a sixth of the provider's
+ * time (node:util isDeepStrictEqual takes three to six times as long, measured).
  */
 export function unchanged(copy: unknown, input: unknown): boolean {
   if (copy === input) return true;
   if (!isObject(copy) || !isObject(input)) return Array.isArray(copy) && Array.isArray(input) && sameItems(copy, input);
   const keys = Object.keys(copy);
   if (keys.length !== Object.keys(input).length) return false;
-  for (const key of keys) if (!Object.hasOwn(input, key) || !unchanged(copy[key], input[key])) return false;
+  for (const key of keys) {
+    const value = copy[key];
+    // An identical value needs no look inside; an undefined one may stand for a key the input lacks.
+    if (value !== input[key] ? !unchanged(value, input[key]) : value === undefined && !Object.hasOwn(input, key)) return false;
+  }
   return true;
 }
 
 function sameItems(copy: readonly unknown[], input: readonly unknown[]): boolean {
   if (copy.length !== input.length) return false;
-  for (let i = 0; i < copy.length; i++) if (!unchanged(copy[i], input[i])) return false;
+  for (let i = 0; i < copy.length; i++) if (copy[i] !== input[i] && !unchanged(copy[i], input[i])) return false;
   return true;
 }
