@@ -1,7 +1,8 @@
 // Focused tests for the capability strategy, plus the denial messages that mutation makes unreachable
 // through evaluate() (a value the step would have defaulted is missing), called on the steps directly.
 import assert from "node:assert/strict";
-import { checkCapabilities, compareBytewise, defaultCapabilities } from "../src/engine/capabilities.js";
+import { compareBytewise } from "../src/engine/bytewise.js";
+import { checkCapabilities, defaultCapabilities } from "../src/engine/capabilities.js";
 import { containerViews } from "../src/engine/containers.js";
 import { checkReadOnlyRootFilesystem } from "../src/engine/filesystem.js";
 import { checkFsGroup, checkRunAsGroup, checkSupplementalGroups } from "../src/engine/groups.js";

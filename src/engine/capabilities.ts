@@ -2,24 +2,11 @@
 // Matching is exact and case-sensitive; `ALL` is an ordinary name, `*` in allowedCapabilities is the
 // only wildcard.
 import type { Capabilities } from "kubernetes-types/core/v1.js";
+import { compareBytewise } from "./bytewise.js";
 import { containerContext, isUnset, setContainerField } from "./security-context.js";
 import type { ContainerStep, ContainerView } from "./types.js";
 
 const WILDCARD = "*";
-
-/** Byte-wise ascending on the UTF-8 encoding (Go's sort.Strings), i.e. by Unicode code point. */
-export function compareBytewise(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a.codePointAt(i) ?? 0;
-    const y = b.codePointAt(j) ?? 0;
-    if (x !== y) return x - y;
-    i += x > 0xffff ? 2 : 1;
-    j += y > 0xffff ? 2 : 1;
-  }
-  return a.length - i - (b.length - j);
-}
 
 function names(list: readonly string[] | null | undefined): string[] {
   return Array.isArray(list) ? list.filter((c): c is string => typeof c === "string") : [];

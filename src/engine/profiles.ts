@@ -15,7 +15,6 @@ export const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
 export const APPARMOR_CONTAINER_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
-
 export type ProfileField = SeccompProfile | AppArmorProfile;
 
 /**

@@ -16,7 +16,7 @@ import { checkHostPorts } from "./host-ports.js";
 import { checkContainerStandard, checkPodStandard, defaultStandardRunAsNonRoot } from "./pod-security-standard.js";
 import { checkAllowPrivilegeEscalation, defaultAllowPrivilegeEscalation } from "./privilege-escalation.js";
 import { checkPrivileged } from "./privileged.js";
-import { privateCopy } from "./private-copy.js";
+import { privateCopy, unchanged } from "./private-copy.js";
 import { checkProcMount } from "./proc-mount.js";
 import { checkRuntimeClass, defaultRuntimeClass } from "./runtime-class.js";
 import { checkContainerSeccomp, checkPodSeccomp, defaultContainerSeccomp, defaultPodSeccomp } from "./seccomp.js";
@@ -30,103 +30,89 @@ import { checkRunAsUser, defaultRunAsNonRoot, defaultRunAsUser } from "./users.j
 import { checkVolumes } from "./volumes.js";
 import { checkWindowsContainerFields, checkWindowsPodFields, isWindowsPod, WINDOWS_WARNING } from "./windows.js";
 
+/**
+ * Which Pods a step runs for. Linux-only: it defaults or checks settings the API server refuses on
+ * Windows Pods (windows.ts), so it is skipped for them, and a Windows Pod that sets such a setting is
+ * denied instead (the Windows-only checkWindows*Fields). What runs for a Windows Pod: runAsNonRoot,
+ * runtimeClass, privileged, procMount, host namespaces and ports, sysctls, volumes and the Pod Security
+ * Standard checks. Every list entry says which, so a new step cannot be listed without deciding.
+ */
+type Platform = "any" | "linux" | "windows";
+
+interface ListedStep<S> {
+  step: S;
+  platform: Platform;
+}
+
+const anyOs = <S>(step: S): ListedStep<S> => ({ step, platform: "any" });
+const linuxOnly = <S>(step: S): ListedStep<S> => ({ step, platform: "linux" });
+const windowsOnly = <S>(step: S): ListedStep<S> => ({ step, platform: "windows" });
+
 /** PSP MutatePod, pod level (provider.go order). */
-const POD_DEFAULTS: readonly PodStep[] = [
-  defaultSupplementalGroups,
-  defaultFsGroup,
-  defaultPodSeLinux,
-  defaultPodSeccomp,
-  defaultRuntimeClass,
+const POD_DEFAULTS: readonly ListedStep<PodStep>[] = [
+  linuxOnly(defaultSupplementalGroups),
+  linuxOnly(defaultFsGroup),
+  linuxOnly(defaultPodSeLinux),
+  linuxOnly(defaultPodSeccomp),
+  anyOs(defaultRuntimeClass),
 ];
 
 /** PSP MutatePod, per container. */
-const CONTAINER_DEFAULTS: readonly ContainerStep[] = [
-  defaultRunAsUser,
-  defaultRunAsGroup,
-  defaultContainerSeLinux,
-  defaultAppArmor,
-  defaultContainerSeccomp,
-  defaultRunAsNonRoot,
-  defaultStandardRunAsNonRoot,
-  defaultCapabilities,
-  defaultReadOnlyRootFilesystem,
-  defaultAllowPrivilegeEscalation,
+const CONTAINER_DEFAULTS: readonly ListedStep<ContainerStep>[] = [
+  linuxOnly(defaultRunAsUser),
+  linuxOnly(defaultRunAsGroup),
+  linuxOnly(defaultContainerSeLinux),
+  linuxOnly(defaultAppArmor),
+  linuxOnly(defaultContainerSeccomp),
+  anyOs(defaultRunAsNonRoot),
+  anyOs(defaultStandardRunAsNonRoot),
+  linuxOnly(defaultCapabilities),
+  linuxOnly(defaultReadOnlyRootFilesystem),
+  linuxOnly(defaultAllowPrivilegeEscalation),
 ];
 
 /**
  * Pod-level defaults that depend on what the container defaults did (not PSP): scratch space where
  * readOnlyRootFilesystem was defaulted. Before the checks, so what they add is checked too.
  */
-const POD_DEFAULTS_AFTER_CONTAINERS: readonly PodStep[] = [defaultScratchSpace];
+const POD_DEFAULTS_AFTER_CONTAINERS: readonly ListedStep<PodStep>[] = [linuxOnly(defaultScratchSpace)];
 
 /** PSP ValidatePod, pod level. */
-const POD_CHECKS: readonly PodStep[] = [
-  checkFsGroup,
-  checkSupplementalGroups,
-  checkPodSeccomp,
-  checkPodSeLinux,
-  checkHostNetwork,
-  checkHostPID,
-  checkHostIPC,
-  checkSysctls,
-  checkVolumes,
-  checkRuntimeClass,
-  checkPodStandard,
+const POD_CHECKS: readonly ListedStep<PodStep>[] = [
+  windowsOnly(checkWindowsPodFields),
+  linuxOnly(checkFsGroup),
+  linuxOnly(checkSupplementalGroups),
+  linuxOnly(checkPodSeccomp),
+  linuxOnly(checkPodSeLinux),
+  anyOs(checkHostNetwork),
+  anyOs(checkHostPID),
+  anyOs(checkHostIPC),
+  anyOs(checkSysctls),
+  anyOs(checkVolumes),
+  anyOs(checkRuntimeClass),
+  anyOs(checkPodStandard),
 ];
 
 /** PSP ValidatePod, per container. */
-const CONTAINER_CHECKS: readonly ContainerStep[] = [
-  checkRunAsUser,
-  checkRootWithRunAsNonRoot,
-  checkRunAsGroup,
-  checkContainerSeLinux,
-  checkAppArmor,
-  checkContainerSeccomp,
-  checkPrivileged,
-  checkProcMount,
-  checkCapabilities,
-  checkHostPorts,
-  checkReadOnlyRootFilesystem,
-  checkAllowPrivilegeEscalation,
-  checkContainerStandard,
+const CONTAINER_CHECKS: readonly ListedStep<ContainerStep>[] = [
+  windowsOnly(checkWindowsContainerFields),
+  linuxOnly(checkRunAsUser),
+  linuxOnly(checkRootWithRunAsNonRoot),
+  linuxOnly(checkRunAsGroup),
+  linuxOnly(checkContainerSeLinux),
+  linuxOnly(checkAppArmor),
+  linuxOnly(checkContainerSeccomp),
+  anyOs(checkPrivileged),
+  anyOs(checkProcMount),
+  linuxOnly(checkCapabilities),
+  anyOs(checkHostPorts),
+  linuxOnly(checkReadOnlyRootFilesystem),
+  linuxOnly(checkAllowPrivilegeEscalation),
+  anyOs(checkContainerStandard),
 ];
 
-/**
- * Steps that default or check settings the API server refuses on Windows Pods (windows.ts): skipped for
- * them, and a Windows Pod that sets such a setting is denied instead (checkWindows*Fields). What remains
- * for a Windows Pod: runAsNonRoot, runtimeClass, privileged, procMount, host namespaces and ports,
- * sysctls, volumes and the Pod Security Standard checks.
- */
-const LINUX_ONLY: ReadonlySet<PodStep | ContainerStep> = new Set<PodStep | ContainerStep>([
-  defaultSupplementalGroups,
-  defaultFsGroup,
-  defaultPodSeLinux,
-  defaultPodSeccomp,
-  defaultRunAsUser,
-  defaultRunAsGroup,
-  defaultContainerSeLinux,
-  defaultAppArmor,
-  defaultContainerSeccomp,
-  defaultCapabilities,
-  defaultReadOnlyRootFilesystem,
-  defaultAllowPrivilegeEscalation,
-  defaultScratchSpace,
-  checkFsGroup,
-  checkSupplementalGroups,
-  checkPodSeccomp,
-  checkPodSeLinux,
-  checkRunAsUser,
-  checkRootWithRunAsNonRoot,
-  checkRunAsGroup,
-  checkContainerSeLinux,
-  checkAppArmor,
-  checkContainerSeccomp,
-  checkCapabilities,
-  checkReadOnlyRootFilesystem,
-  checkAllowPrivilegeEscalation,
-]);
-
-interface StepLists {
+/** The steps a provider runs for a Linux or a Windows Pod, in order. */
+export interface StepLists {
   podDefaults: readonly PodStep[];
   containerDefaults: readonly ContainerStep[];
   podDefaultsAfterContainers: readonly PodStep[];
@@ -134,21 +120,20 @@ interface StepLists {
   containerChecks: readonly ContainerStep[];
 }
 
-const LINUX_STEPS: StepLists = {
-  podDefaults: POD_DEFAULTS,
-  containerDefaults: CONTAINER_DEFAULTS,
-  podDefaultsAfterContainers: POD_DEFAULTS_AFTER_CONTAINERS,
-  podChecks: POD_CHECKS,
-  containerChecks: CONTAINER_CHECKS,
-};
-const withoutLinuxOnly = <T extends PodStep | ContainerStep>(steps: readonly T[]): T[] => steps.filter((step) => !LINUX_ONLY.has(step));
-const WINDOWS_STEPS: StepLists = {
-  podDefaults: withoutLinuxOnly(POD_DEFAULTS),
-  containerDefaults: withoutLinuxOnly(CONTAINER_DEFAULTS),
-  podDefaultsAfterContainers: withoutLinuxOnly(POD_DEFAULTS_AFTER_CONTAINERS),
-  podChecks: [checkWindowsPodFields, ...withoutLinuxOnly(POD_CHECKS)],
-  containerChecks: [checkWindowsContainerFields, ...withoutLinuxOnly(CONTAINER_CHECKS)],
-};
+function stepsFor(windows: boolean): StepLists {
+  const runs = <S>(steps: readonly ListedStep<S>[]): S[] =>
+    steps.filter((s) => s.platform === "any" || s.platform === (windows ? "windows" : "linux")).map((s) => s.step);
+  return {
+    podDefaults: runs(POD_DEFAULTS),
+    containerDefaults: runs(CONTAINER_DEFAULTS),
+    podDefaultsAfterContainers: runs(POD_DEFAULTS_AFTER_CONTAINERS),
+    podChecks: runs(POD_CHECKS),
+    containerChecks: runs(CONTAINER_CHECKS),
+  };
+}
+
+/** Computed once: the step lists for Linux Pods (also every Pod without `spec.os`) and for Windows Pods. */
+export const PROVIDER_STEPS: Readonly<Record<"linux" | "windows", StepLists>> = { linux: stepsFor(false), windows: stepsFor(true) };
 
 export interface ProviderScope {
   /**
@@ -162,6 +147,7 @@ export interface ProviderOutcome {
   policy: Policy;
   /** The provider's private, mutated copy. */
   pod: Pod;
+  /** Whether `pod` differs from the input: what was written, whatever the reasons say (a test keeps them in step). */
   mutated: boolean;
   reasons: Reason[];
   violations: Violation[];
@@ -179,7 +165,7 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   const out: Findings = { reasons: [], violations: [], warnings: [] };
   const podLevel = !scope.ephemeralContainers;
   const windows = isWindowsPod(pod);
-  const steps = windows ? WINDOWS_STEPS : LINUX_STEPS;
+  const steps = windows ? PROVIDER_STEPS.windows : PROVIDER_STEPS.linux;
   if (windows) out.warnings.push(WINDOWS_WARNING);
 
   if (podLevel) for (const step of steps.podDefaults) step(pod, policy, out);
@@ -193,5 +179,6 @@ export function runProvider(input: Pod, policy: Policy, scope: ProviderScope = {
   // Not PSP: a Linux Pod this policy admits hears about the breakage the engine cannot see (the image's USER).
   if (!windows && out.violations.length === 0) warnDefaultedRunAsNonRoot(pod, policy, out);
 
-  return { policy, pod, mutated: out.reasons.length > 0, ...out };
+  // PSP's own test (admission.go: mutated := !apiequality.Semantic.DeepEqual(pod, podCopy)).
+  return { policy, pod, mutated: !unchanged(pod, input), ...out };
 }

@@ -1,6 +1,7 @@
 // PSP's choice among several policies (admission.go computeSecurityContext), without RBAC `use`:
 // candidates sorted by name; a policy that admits the Pod unchanged wins at once; otherwise the first
 // (by name) that admits it with changes; otherwise nobody admits and every policy's reasons are kept.
+import { compareBytewise } from "./bytewise.js";
 import { runProvider, type ProviderOutcome, type ProviderScope } from "./provider.js";
 import type { Pod, Policy, Violation } from "./types.js";
 
@@ -13,7 +14,7 @@ export interface Selection {
 
 /** By name, byte-wise ascending, as Go's sort.Strings (policies, and anything else named). */
 export function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareBytewise(a.name, b.name);
 }
 
 /**
