@@ -3,7 +3,7 @@
 // in UTF-8 and U+1F600 is F0 9F 98 80, so Go puts U+FF5E first, while UTF-16 puts U+1F600 (D83D DE00)
 // first. The network default and the impact preview sort with the same byName.
 import assert from "node:assert/strict";
-import { byName, selectPolicy } from "../src/engine/select.js";
+import { byName, changesAsViolations, selectPolicy } from "../src/engine/select.js";
 import type { Pod, Policy } from "../src/engine/types.js";
 import { parsePolicies } from "../src/policy/load.js";
 
@@ -38,5 +38,23 @@ describe("engine select: byName is Go's byte-wise order", () => {
     const update = selectPolicy(pod, policies, false);
     assert.equal(update.chosen, undefined);
     assert.deepEqual(update.rejected.map((o) => o.policy.name), ["\uFF5E", "\u{1F600}"]);
+  });
+});
+
+describe("engine select: a change on UPDATE is a denial that names it", () => {
+  const pod: Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "i" }] } };
+  const outcome = (reasons: { path: string; field: string; message: string }[]) => ({ policy: nonRoot("p"), pod, mutated: true, reasons, violations: [], warnings: [] });
+
+  it("turns each reason into a violation at its path", () => {
+    const reason = { path: "spec.containers[0].securityContext.runAsNonRoot", field: "runAsUser", message: "defaulted to true" };
+    assert.deepEqual(changesAsViolations(outcome([reason])), [
+      { policy: "p", path: reason.path, field: "runAsUser", message: "defaulted to true; a Pod cannot be changed on update, so this must already be in the submitted Pod" },
+    ]);
+  });
+
+  it("is never empty, even for a change without a reason", () => {
+    assert.deepEqual(changesAsViolations(outcome([])), [
+      { policy: "p", path: "spec", field: "", message: "the policy would change the Pod; a Pod cannot be changed on update, so this must already be in the submitted Pod" },
+    ]);
   });
 });

@@ -21,8 +21,13 @@ export function byName(a: { name: string }, b: { name: string }): number {
  * On UPDATE a policy may not change the Pod. PSP skipped such a policy silently; we say what it
  * would have needed, so the denial is actionable.
  */
-function changesAsViolations(outcome: ProviderOutcome): Violation[] {
-  return outcome.reasons.map((r) => ({
+export function changesAsViolations(outcome: ProviderOutcome): Violation[] {
+  const changes: readonly Pick<Violation, "path" | "field" | "message">[] =
+    outcome.reasons.length > 0
+      ? outcome.reasons
+      : // Every write has a reason (test/engine-writes-and-reasons.test.ts); never an empty denial all the same.
+        [{ path: "spec", field: "", message: "the policy would change the Pod" }];
+  return changes.map((r) => ({
     policy: outcome.policy.name,
     path: r.path,
     field: r.field,
