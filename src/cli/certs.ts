@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { CA_FILES, pemBundle, writeWebhookCertificates, type WebhookCertificates } from "../tls/certificate-authority.js";
 import { BASE, OVERLAY_FILES, writeOverlay, type ImageRef } from "../tls/kustomize-overlay.js";
 import { processIo, type CliIo } from "./io.js";
+import { UsageError } from "./usage-error.js";
 
 const DEFAULT_DAYS = 365;
 const DEFAULT_CA_DAYS = 3650;
@@ -44,7 +45,6 @@ Options:
 Exit status: 0 written, 1 failed (e.g. unusable files in DIR), 2 bad options.
 `;
 
-class UsageError extends Error {}
 
 export interface CertsOptions {
   out: string;

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ImportError, importPodSecurityPolicies, renderImported } from "../policy/import-psp.js";
 import { processIo, type CliIo } from "./io.js";
 import { InputError, readObjectsFromFile } from "./read-objects.js";
+import { isUsageError, UsageError, writeUsageError } from "./usage-error.js";
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -25,7 +26,6 @@ standard error).
 Exit status: 0 converted, 2 bad input (the file and the field are named).
 `;
 
-class UsageError extends Error {}
 
 function parseOptions(argv: string[]): { dir?: string; files: string[] } | "help" {
   const { values, positionals } = parseArgs({
@@ -61,8 +61,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     }
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`secure-defaults import: ${(error as Error).message}\n\n${USAGE}`);
+    if (isUsageError(error)) {
+      writeUsageError(io, "import", error, USAGE);
       return EXIT_BAD_INPUT;
     }
     if (error instanceof InputError || error instanceof ImportError) {

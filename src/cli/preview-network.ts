@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { chooseNetworkDefault } from "../admission/network-default.js";
 import { loadPolicies, PolicyLoadError } from "../policy/load.js";
 import { processIo, type CliIo } from "./io.js";
+import { isUsageError, UsageError, writeUsageError } from "./usage-error.js";
 
 const EXIT_OK = 0;
 const EXIT_BAD_INPUT = 2;
@@ -25,7 +26,6 @@ policies bound to it, or --default-policy; among several, the first by name that
 Exit status: 0 printed (nothing when no chosen policy declares a network default), 2 bad input or bad policy.
 `;
 
-class UsageError extends Error {}
 
 interface Options {
   namespace: string;
@@ -76,8 +76,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       return EXIT_OK;
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`secure-defaults preview: ${(error as Error).message}\n\n${NETWORK_USAGE}`);
+    if (isUsageError(error)) {
+      writeUsageError(io, "preview", error, NETWORK_USAGE);
       return EXIT_BAD_INPUT;
     }
     throw error;

@@ -14,6 +14,7 @@ import { unknownDefaultPolicy } from "./default-policy.js";
 import { processIo, type CliIo } from "./io.js";
 import type { ClusterPreviewOptions } from "./preview-cluster.js";
 import { InputError, readObjectsFromFile, type SourcedObject } from "./read-objects.js";
+import { isUsageError, UsageError, writeUsageError } from "./usage-error.js";
 
 export const EXIT_ADMITTED = 0;
 export const EXIT_DENIED = 1;
@@ -80,7 +81,6 @@ interface PreviewOptions {
   files: string[];
 }
 
-class UsageError extends Error {}
 
 /** The flags that only mean something with --cluster (the cluster-only flags), and the other way round. */
 const CLUSTER_ONLY = ["kubeconfig", "all-namespaces", "chunk-size"] as const;
@@ -249,8 +249,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       return entry;
     });
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`secure-defaults preview: ${(error as Error).message}\n\n${USAGE}`);
+    if (isUsageError(error)) {
+      writeUsageError(io, "preview", error, USAGE);
       return EXIT_BAD_INPUT;
     }
     if (error instanceof InputError || error instanceof PolicyLoadError) {
