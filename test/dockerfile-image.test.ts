@@ -2,12 +2,12 @@
 // non-root numeric user, an entrypoint that is the CLI's `serve` with flags `serve` accepts and paths
 // that match the Deployment's mounts, and a build context that holds only what the build needs.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { basename, join, posix, relative } from "node:path";
 import ts from "typescript";
 import { BASE_DIR, REPO_ROOT, flagNames, flagValues, mountOf, only, render, webhookContainer, POLICIES_CONFIGMAP, TLS_SECRET } from "./support/manifests-render.js";
+import { runCli } from "./support/run-cli.js";
 
 interface Instruction {
   keyword: string;
@@ -186,11 +186,8 @@ describe("Dockerfile", () => {
     assert.deepEqual(flagValues(cmd, "--port"), [exposed]);
   });
 
-  it("uses only flags that `secure-defaults serve --help` documents (image CMD and Deployment args)", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), "serve", "--help"], {
-      encoding: "utf8",
-      cwd: REPO_ROOT,
-    });
+  it("uses only flags that `secure-defaults serve --help` documents (image CMD and Deployment args)", async () => {
+    const r = await runCli(["serve", "--help"]);
     assert.equal(r.status, 0, r.stderr);
     const documented = new Set(r.stdout.match(/--[a-z][-a-z]*/g));
     const cmd = execForm(last(final, "CMD"));

@@ -1,15 +1,15 @@
 // docs/install.md stays true to the manifests and the CLI: the names, labels and flags it tells
 // people to type exist, and the uninstall order is the safe one.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_DIR, REPO_ROOT, only, render } from "./support/manifests-render.js";
+import { runCli } from "./support/run-cli.js";
 
 const doc = readFileSync(join(REPO_ROOT, "docs", "install.md"), "utf8");
 
-function help(command: string): string {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), command, "--help"], { encoding: "utf8", cwd: REPO_ROOT });
+async function help(command: string): Promise<string> {
+  const r = await runCli([command, "--help"]);
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -30,13 +30,13 @@ describe("docs/install.md", () => {
     webhook = webhookConfig.webhooks[0];
   });
 
-  it("uses only flags that `secure-defaults certs` accepts", () => {
-    const usage = help("certs");
+  it("uses only flags that `secure-defaults certs` accepts", async () => {
+    const usage = await help("certs");
     for (const flag of flagsUsedWith("certs")) assert.ok(usage.includes(flag), flag);
   });
 
-  it("uses only flags that `secure-defaults preview` accepts", () => {
-    const usage = help("preview");
+  it("uses only flags that `secure-defaults preview` accepts", async () => {
+    const usage = await help("preview");
     for (const flag of flagsUsedWith("preview")) assert.ok(usage.includes(flag), flag);
   });
 

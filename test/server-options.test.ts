@@ -2,6 +2,7 @@
 // messages and exit status 2, --help.
 import assert from "node:assert/strict";
 import { OptionsError, parseServeOptions, run, USAGE, type ServeOptions } from "../src/cli/serve.js";
+import { bufferIo } from "./support/buffer-io.js";
 
 function parse(argv: string[], env: NodeJS.ProcessEnv = {}): ServeOptions {
   const options = parseServeOptions(argv, env);
@@ -119,6 +120,13 @@ describe("serve: options", () => {
       const { code, written } = await captured(["--policies", "p", "--on-error", "maybe"]);
       assert.equal(code, 2);
       assert.match(written, /^secure-defaults serve: --on-error must be "deny" or "allow", got "maybe"\nRun "secure-defaults serve --help" for the options.\n$/);
+    });
+
+    it("reads SECURE_DEFAULTS_* from the io's environment and writes its messages to the io", async () => {
+      const io = bufferIo({ env: { SECURE_DEFAULTS_PORT: "x" } });
+      assert.equal(await run(["--policies", "p"], io), 2);
+      assert.equal(io.stdout.text, "");
+      assert.equal(io.stderr.text, 'secure-defaults serve: --port must be a whole number from 0 to 65535, got "x"\nRun "secure-defaults serve --help" for the options.\n');
     });
 
     it("prints --help and exits 0", async () => {

@@ -1,6 +1,6 @@
 // `secure-defaults <command>`: dispatches to one module per command. Each exports
-// `run(argv, io): Promise<number>` and returns the exit status; serve runs the webhook in this process
-// with the process's own streams.
+// `run(argv, io): Promise<number>` and returns the exit status. serve's messages and options go through
+// io too; the webhook it runs logs to the process's stdout and stops on the process's signals.
 import type { CliIo } from "./io.js";
 
 type Command = { run(argv: string[], io: CliIo): Promise<number> };

@@ -9,6 +9,7 @@ import { inCluster } from "../cluster/in-cluster.js";
 import type { OnError } from "../server/app.js";
 import { DEFAULT_MAX_CONNECTIONS } from "../server/https.js";
 import { startWebhook, type WebhookConfig } from "../server/start.js";
+import { processIo, type CliIo } from "./io.js";
 
 export const USAGE = `Usage: secure-defaults serve --policies PATH [options]
 
@@ -187,17 +188,18 @@ function guardProcess(logger: Logger, countError: () => void): void {
   });
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** Runs the webhook until SIGTERM or SIGINT. Its messages go to `io`; serving itself is the process's (signals, exit). */
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
   let options: ServeOptions | "help";
   try {
-    options = parseServeOptions(argv);
+    options = parseServeOptions(argv, io.env);
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
-    process.stderr.write(`secure-defaults serve: ${error.message}\nRun "secure-defaults serve --help" for the options.\n`);
+    io.stderr.write(`secure-defaults serve: ${error.message}\nRun "secure-defaults serve --help" for the options.\n`);
     return 2;
   }
   if (options === "help") {
-    process.stdout.write(USAGE);
+    io.stdout.write(USAGE);
     return 0;
   }
 
@@ -208,7 +210,7 @@ export async function run(argv: string[]): Promise<number> {
     webhook = await startWebhook(options, logger, metrics);
   } catch (error) {
     logger.error("cannot start", { error: (error as Error).message });
-    process.stderr.write(`secure-defaults serve: cannot start: ${(error as Error).message}\n`);
+    io.stderr.write(`secure-defaults serve: cannot start: ${(error as Error).message}\n`);
     return 1;
   }
   guardProcess(logger, () => metrics.errors.inc({ type: "internal" }));
@@ -216,7 +218,7 @@ export async function run(argv: string[]): Promise<number> {
   const { address, devCaPath } = webhook;
   if (devCaPath) {
     const ca = relative(process.cwd(), devCaPath) || devCaPath;
-    process.stderr.write(
+    io.stderr.write(
       `secure-defaults: serving https://localhost:${address.port} with a development certificate.\n` +
         `  CA: ${devCaPath}\n  try: curl --cacert ${ca} https://localhost:${address.port}/healthz\n`,
     );
