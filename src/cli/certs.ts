@@ -45,7 +45,6 @@ Options:
 Exit status: 0 written, 1 failed (e.g. unusable files in DIR), 2 bad options.
 `;
 
-
 export interface CertsOptions {
   out: string;
   namespace: string;

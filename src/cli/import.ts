@@ -26,7 +26,6 @@ standard error).
 Exit status: 0 converted, 2 bad input (the file and the field are named).
 `;
 
-
 function parseOptions(argv: string[]): { dir?: string; files: string[] } | "help" {
   const { values, positionals } = parseArgs({
     args: argv,

@@ -26,7 +26,6 @@ policies bound to it, or --default-policy; among several, the first by name that
 Exit status: 0 printed (nothing when no chosen policy declares a network default), 2 bad input or bad policy.
 `;
 
-
 interface Options {
   namespace: string;
   policies: string[];

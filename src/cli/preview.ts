@@ -81,7 +81,6 @@ interface PreviewOptions {
   files: string[];
 }
 
-
 /** The flags that only mean something with --cluster (the cluster-only flags), and the other way round. */
 const CLUSTER_ONLY = ["kubeconfig", "all-namespaces", "chunk-size"] as const;
 
