@@ -4,6 +4,7 @@
 // 1.4.0 models know, so a Pod field newer than the models would silently vanish before evaluation.)
 // Lists are paginated with `limit` and `continue`, as `kubectl get --chunk-size` does.
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from "@kubernetes/client-node";
+import { isObject } from "../engine/json.js";
 
 /** An API resource to list: `group` "" is the core API (`/api/v1`). */
 export interface ResourceRef {
@@ -100,7 +101,7 @@ async function getJson(kc: KubeConfig, path: string, query: Record<string, strin
   if (status < 200 || status > 299) throw new ClusterReadError(`cannot ${verb} ${what}: HTTP ${status}: ${apiMessage(body)}`, status);
   try {
     const parsed = JSON.parse(body) as unknown;
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (isObject(parsed)) return parsed;
   } catch {
     // reported below
   }

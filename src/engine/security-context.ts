@@ -2,6 +2,7 @@
 // PSP did: a securityContext object is created only when a value is actually written.
 import type { PodSecurityContext, SecurityContext } from "kubernetes-types/core/v1.js";
 import type { ContainerView, Pod } from "./types.js";
+import { isObject } from "./json.js";
 
 /** Fields that exist at both pod and container level; the container's value wins when set. */
 export type InheritedField = "runAsUser" | "runAsGroup" | "runAsNonRoot" | "seLinuxOptions";
@@ -22,25 +23,20 @@ export function effective<F extends InheritedField>(view: ContainerView, pod: Po
   return inherited === null ? undefined : (inherited as SecurityContext[F] | undefined);
 }
 
-/** A securityContext that can take a field: an object, not null, not an array (which is not copied). */
-function isContextObject(value: unknown): value is object {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * Writes one container securityContext field, creating the object if needed. The provider's private Pod
  * has its own securityContext objects (private-copy.ts), so writing in place never touches the input.
  */
 export function setContainerField<F extends keyof SecurityContext>(view: ContainerView, field: F, value: SecurityContext[F]): void {
   const container = view.container;
-  if (!isContextObject(container.securityContext)) container.securityContext = {};
+  if (!isObject(container.securityContext)) container.securityContext = {};
   container.securityContext[field] = value;
 }
 
 /** Writes one pod securityContext field, creating the object (and spec) if needed. */
 export function setPodField<F extends keyof PodSecurityContext>(pod: Pod, field: F, value: PodSecurityContext[F]): void {
   if (!pod.spec) throw new Error("pod has no spec");
-  if (!isContextObject(pod.spec.securityContext)) pod.spec.securityContext = {};
+  if (!isObject(pod.spec.securityContext)) pod.spec.securityContext = {};
   pod.spec.securityContext[field] = value;
 }
 

@@ -1,6 +1,7 @@
 // A validated policy document → the engine's Policy, with PSP v1beta1's defaults filled in.
 // PodSecurityPolicy keeps seccomp and AppArmor in annotations; they are read (and checked) here.
 import { parsePsaVersion } from "../engine/psa-versions.js";
+import { isObject } from "../engine/json.js";
 import type { GroupStrategy, IdRange, NetworkDefault, Policy, PolicyBinding, ProfileStrategy } from "../engine/types.js";
 import { issue, type IssueLocation, type PathSegment, type PolicyIssue } from "./issues.js";
 import { badProfile, isAppArmorProfile, isSeccompProfile, scratchVolumeName, show, type PspDocument, type PspSpec, type SdpDocument } from "./schema.js";
@@ -95,7 +96,7 @@ export interface Profiles {
 
 function annotationsOf(metadata: unknown): Record<string, unknown> {
   const annotations = (metadata as { annotations?: unknown } | null | undefined)?.annotations;
-  return typeof annotations === "object" && annotations !== null && !Array.isArray(annotations) ? (annotations as Record<string, unknown>) : {};
+  return isObject(annotations) ? annotations : {};
 }
 
 /**
