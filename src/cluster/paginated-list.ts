@@ -43,6 +43,7 @@ export interface ListOptions {
 
 const http = new IsomorphicFetchHttpLibrary();
 
+/** The resource's path, namespaced or (undefined) cluster-wide. */
 function resourcePath(ref: ResourceRef, namespace: string | undefined): string {
   const base = ref.group === "" ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
   return namespace === undefined ? `${base}/${ref.resource}` : `${base}/namespaces/${encodeURIComponent(namespace)}/${ref.resource}`;
@@ -109,8 +110,8 @@ async function getJson(kc: KubeConfig, path: string, query: Record<string, strin
 }
 
 function withKind(item: unknown, ref: ResourceRef): KubeObject {
-  const object = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
-  const metadata = (typeof object.metadata === "object" && object.metadata !== null ? object.metadata : {}) as KubeObject["metadata"];
+  const object = isObject(item) ? item : {};
+  const metadata = (isObject(object.metadata) ? object.metadata : {}) as KubeObject["metadata"];
   const apiVersion = ref.group === "" ? ref.version : `${ref.group}/${ref.version}`;
   return { apiVersion, kind: ref.kind, ...object, metadata };
 }
@@ -149,10 +150,9 @@ export async function listAll(kc: KubeConfig, ref: ResourceRef, namespace: strin
 
 /** One named object of a cluster-scoped `ref` (e.g. a Namespace); a ClusterReadError with status 404 when it does not exist. */
 export async function getOne(kc: KubeConfig, ref: ResourceRef, name: string): Promise<KubeObject> {
-  const base = ref.group === "" ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
   const what = `${ref.resource} "${name}"`;
   try {
-    return withKind(await getJson(kc, `${base}/${ref.resource}/${encodeURIComponent(name)}`, {}, { verb: "get", ref, what }), ref);
+    return withKind(await getJson(kc, `${resourcePath(ref, undefined)}/${encodeURIComponent(name)}`, {}, { verb: "get", ref, what }), ref);
   } catch (error) {
     if (error instanceof ClusterReadError && error.status === 404) throw new ClusterReadError(`${ref.kind.toLowerCase()} "${name}" does not exist`, 404);
     throw error;

@@ -2,6 +2,7 @@
 // Pods, and the workloads whose pod templates create Pods (Deployments, StatefulSets, DaemonSets, Jobs,
 // CronJobs). Read-only list calls, paginated; nothing is written.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isObject } from "../engine/json.js";
 import { getOne, listAll, type KubeObject, type ResourceRef } from "./paginated-list.js";
 
 export const NAMESPACES: ResourceRef = { group: "", version: "v1", resource: "namespaces", kind: "Namespace" };
@@ -38,7 +39,7 @@ export interface ReadProgress {
 
 function namespaceInfo(object: KubeObject): NamespaceInfo {
   const labels = object.metadata.labels;
-  return { name: object.metadata.name ?? "", labels: typeof labels === "object" && labels !== null ? { ...(labels as Record<string, string>) } : {} };
+  return { name: object.metadata.name ?? "", labels: isObject(labels) ? { ...(labels as Record<string, string>) } : {} };
 }
 
 export async function readSnapshot(kc: KubeConfig, scope: Scope, options: { chunkSize?: number; progress?: ReadProgress } = {}): Promise<ClusterSnapshot> {
