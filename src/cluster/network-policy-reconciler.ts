@@ -10,6 +10,7 @@ import type { Policy } from "../engine/types.js";
 import type { Logger } from "../logging/logger.js";
 import type { NetworkPolicyMetrics, NetworkPolicyOperation } from "../metrics/network-policy-metrics.js";
 import { MANAGED_BY, MANAGED_BY_LABEL, MANAGED_NAMES, SOURCE_POLICY_ANNOTATION, type NetworkPolicyObject } from "../policy/network-policies.js";
+import { isObject } from "../engine/json.js";
 import type { Labels } from "./namespace-cache.js";
 
 /** The server-side apply field manager: the same in every replica. */
@@ -62,7 +63,7 @@ function isOurs(np: V1NetworkPolicy): boolean {
  */
 function wireSpec(spec: unknown): unknown {
   return JSON.parse(JSON.stringify(spec ?? {}), (key, value: unknown) => {
-    if (value && typeof value === "object" && !Array.isArray(value) && "_from" in value) {
+    if (isObject(value) && "_from" in value) {
       const { _from, ...rest } = value as { _from: unknown };
       return { from: _from, ...rest };
     }
@@ -210,8 +211,17 @@ export class NetworkPolicyReconciler {
    * Brings one namespace to its desired NetworkPolicies. False when an API call failed for good.
    * `known`: ours in the namespace as just listed cluster-wide; when they are exactly as desired, the
    * namespace is not listed again (a resync with nothing to do costs one LIST for the whole cluster).
+   * The conflicts gauge is set here, once per namespace, whatever the way out.
    */
   async #syncNamespace(namespace: string, known?: Live[]): Promise<boolean> {
+    try {
+      return await this.#bringUpToDate(namespace, known);
+    } finally {
+      this.#opts.metrics.conflicts.set(this.#conflicts.size);
+    }
+  }
+
+  async #bringUpToDate(namespace: string, known: Live[] | undefined): Promise<boolean> {
     const { logger, metrics, namespaces } = this.#opts;
     const labels = namespaces.peek(namespace);
     // A namespace not in the cache is gone (its NetworkPolicies with it) or not known yet: never delete there.
@@ -248,11 +258,9 @@ export class NetworkPolicyReconciler {
             logger.warn("a NetworkPolicy that is not ours has our name; left alone, the network default is not applied", { namespace, name });
           }
           this.#conflicts.set(key, { namespace, name });
-          metrics.conflicts.set(this.#conflicts.size);
           continue;
         }
         this.#conflicts.delete(key);
-        metrics.conflicts.set(this.#conflicts.size);
         const live = ours.get(name);
         if (live && upToDate(live, object)) continue;
         await this.#call("apply", { namespace, name }, () =>
@@ -276,10 +284,8 @@ export class NetworkPolicyReconciler {
         logger.info("NetworkPolicy deleted", { namespace, name, reason: excluded ? "namespace never isolated" : optedIn(labels) ? "no longer in the network default" : "namespace not opted in" });
       }
       if (desired.length === 0 || [...wanted].every((name) => others.has(name))) this.#withOurs.delete(namespace);
-      metrics.conflicts.set(this.#conflicts.size);
       return true;
     } catch (error) {
-      metrics.conflicts.set(this.#conflicts.size);
       logger.error("cannot bring the namespace's NetworkPolicies up to date; retried at the next resync", { namespace, error: firstLine(error) });
       return false;
     }
@@ -288,7 +294,6 @@ export class NetworkPolicyReconciler {
   /** Nothing of ours is wanted in the namespace: a same-named object there is no longer a conflict. */
   #forgetConflicts(namespace: string): true {
     for (const name of MANAGED_NAMES) this.#conflicts.delete(`${namespace}/${name}`);
-    this.#opts.metrics.conflicts.set(this.#conflicts.size);
     return true;
   }
 
