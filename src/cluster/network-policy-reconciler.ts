@@ -9,6 +9,7 @@ import { chooseNetworkDefault, optedIn } from "../admission/network-default.js";
 import type { Policy } from "../engine/types.js";
 import type { Logger } from "../logging/logger.js";
 import type { NetworkPolicyMetrics, NetworkPolicyOperation } from "../metrics/network-policy-metrics.js";
+import { CONTROL_PLANE_NAMESPACES } from "../policy/choose.js";
 import { MANAGED_BY, MANAGED_BY_LABEL, MANAGED_NAMES, SOURCE_POLICY_ANNOTATION, type NetworkPolicyObject } from "../policy/network-policies.js";
 import { isObject } from "../engine/json.js";
 import type { Labels } from "./namespace-cache.js";
@@ -20,7 +21,7 @@ export const FIELD_MANAGER = "kube-secure-defaults";
  * Never isolated, even when labelled: the control plane's namespaces, which the webhook configuration
  * excludes by name as well (cluster DNS lives in kube-system).
  */
-export const NEVER_ISOLATED: readonly string[] = ["kube-system", "kube-public", "kube-node-lease"];
+export const NEVER_ISOLATED: readonly string[] = CONTROL_PLANE_NAMESPACES;
 
 /** What the reconciler needs of the namespace cache. */
 export interface NamespaceSource {

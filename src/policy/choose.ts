@@ -10,6 +10,11 @@ import { AUTHENTICATED_USER, describeRequester, grantChecker, type Requester } f
 export const POLICY_LABEL = "secure-defaults.io/policy";
 /** Namespace label the MutatingWebhookConfiguration selects on (the webhook itself does not check it). */
 export const ENABLED_LABEL = "secure-defaults.io/enabled";
+/**
+ * The control plane's namespaces: the shipped webhook configuration never sends their Pods, whatever their
+ * labels (cluster DNS lives in kube-system), and no network default isolates them.
+ */
+export const CONTROL_PLANE_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease"];
 
 export type NamespaceLabels = Readonly<Record<string, string>>;
 

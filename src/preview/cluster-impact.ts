@@ -3,7 +3,7 @@
 // bindings, default policy), with the identity the webhook would see; what the webhook never sees
 // (excluded namespaces, exempt Pods) is listed, not evaluated. No I/O: the cluster has been read already.
 import { evaluateInNamespace, type AdmissionContext } from "../admission/admit.js";
-import { ENABLED_LABEL } from "../policy/choose.js";
+import { CONTROL_PLANE_NAMESPACES, ENABLED_LABEL } from "../policy/choose.js";
 import { byName } from "../engine/select.js";
 import type { EvaluationResult, Policy } from "../engine/types.js";
 import { locatePod } from "../engine/workload.js";
@@ -44,7 +44,7 @@ export interface NamespaceImpact {
  * The namespaces manifests/base/webhook.yaml excludes by name (`kubernetes.io/metadata.name NotIn`),
  * whatever their labels: the webhook's own and the control plane's.
  */
-export const NOT_INTERCEPTED_NAMESPACES: readonly string[] = ["secure-defaults", "kube-system", "kube-public", "kube-node-lease"];
+export const NOT_INTERCEPTED_NAMESPACES: readonly string[] = ["secure-defaults", ...CONTROL_PLANE_NAMESPACES];
 /** The Pod label of the webhook's objectSelector (break glass): such Pods are never sent to the webhook. */
 export const EXEMPT_LABEL = "secure-defaults.io/exempt";
 
