@@ -2,7 +2,7 @@
 // /api/v1/namespaces over plain HTTP, with namespaces the test adds, changes and removes, watch streams
 // it can cut, and failures it can inject. Every request is recorded.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeNow, listenOnLoopback, portOf } from "./stub-http.js";
 import { writeStubKubeconfig } from "./stub-kubeconfig.js";
 
 interface Namespace {
@@ -106,19 +106,16 @@ export class StubApiServer {
 
   async start(): Promise<number> {
     this.#server = createServer((req, res) => this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server!.listen(0, "127.0.0.1", resolve));
-    return (this.#server.address() as AddressInfo).port;
+    return listenOnLoopback(this.#server);
   }
 
   /** Writes a kubeconfig pointing at this server into `dir` and returns its path. */
   kubeconfig(dir: string): string {
-    const { port } = this.#server!.address() as AddressInfo;
-    return writeStubKubeconfig(dir, port, STUB_TOKEN);
+    return writeStubKubeconfig(dir, portOf(this.#server!), STUB_TOKEN);
   }
 
   async stop(): Promise<void> {
     this.endWatches();
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
+    await closeNow(this.#server);
   }
 }

@@ -3,9 +3,9 @@
 // server-side apply PATCH with fieldManager, DELETE with preconditions) and passes everything else
 // (namespaces LIST/WATCH) through to the namespace stub. Failures can be injected; requests are recorded.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parse } from "yaml";
 import { STUB_TOKEN, StubApiServer } from "./server-stub-apiserver.js";
+import { closeNow, listenOnLoopback, portOf } from "./stub-http.js";
 import { writeStubKubeconfig } from "./stub-kubeconfig.js";
 
 export interface StoredNetworkPolicy {
@@ -166,19 +166,16 @@ export class NetworkingStubApiServer {
       req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
       req.on("end", () => this.#handleNetworking(req, res, url, text));
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, "127.0.0.1", resolve));
-    return (this.#server.address() as AddressInfo).port;
+    return listenOnLoopback(this.#server);
   }
 
   /** Writes a kubeconfig pointing at the front server into `dir` and returns its path. */
   kubeconfig(dir: string): string {
-    const { port } = this.#server!.address() as AddressInfo;
-    return writeStubKubeconfig(dir, port, STUB_TOKEN);
+    return writeStubKubeconfig(dir, portOf(this.#server!), STUB_TOKEN);
   }
 
   async stop(): Promise<void> {
     await this.core.stop();
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
+    await closeNow(this.#server);
   }
 }

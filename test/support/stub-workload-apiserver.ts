@@ -3,8 +3,8 @@
 // across all, paginated with `limit`/`continue` as the real one (items without kind/apiVersion). A test
 // loads objects, forbids some lists (403 with the API server's message) and reads the requests made.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseAllDocuments } from "yaml";
+import { closeNow, listenOnLoopback, portOf } from "./stub-http.js";
 import { writeStubKubeconfig } from "./stub-kubeconfig.js";
 
 export interface StubObject {
@@ -129,18 +129,15 @@ export class StubWorkloadApiServer {
 
   async start(): Promise<number> {
     this.#server = createServer((req, res) => this.#handle(req, res));
-    await new Promise<void>((resolve) => this.#server!.listen(0, "127.0.0.1", resolve));
-    return (this.#server.address() as AddressInfo).port;
+    return listenOnLoopback(this.#server);
   }
 
   /** Writes a kubeconfig pointing at this server into `dir` and returns its path. */
   kubeconfig(dir: string, options: { namespace?: string; file?: string } = {}): string {
-    const { port } = this.#server!.address() as AddressInfo;
-    return writeStubKubeconfig(dir, port, STUB_WORKLOAD_TOKEN, options);
+    return writeStubKubeconfig(dir, portOf(this.#server!), STUB_WORKLOAD_TOKEN, options);
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server?.close(() => resolve()) ?? resolve());
+    await closeNow(this.#server);
   }
 }
