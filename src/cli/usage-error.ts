@@ -8,7 +8,9 @@ export class UsageError extends Error {
 
 /** A UsageError, or node:util parseArgs refusing an unknown flag or a flag without its value. */
 export function isUsageError(error: unknown): error is Error {
-  return error instanceof UsageError || (error instanceof Error && (error as { code?: unknown }).code?.toString().startsWith("ERR_PARSE_ARGS") === true);
+  if (error instanceof UsageError) return true;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
 
 /** `secure-defaults COMMAND: MESSAGE`, a blank line and the usage text, on stderr. */
