@@ -212,17 +212,8 @@ export class NetworkPolicyReconciler {
    * Brings one namespace to its desired NetworkPolicies. False when an API call failed for good.
    * `known`: ours in the namespace as just listed cluster-wide; when they are exactly as desired, the
    * namespace is not listed again (a resync with nothing to do costs one LIST for the whole cluster).
-   * The conflicts gauge is set here, once per namespace, whatever the way out.
    */
   async #syncNamespace(namespace: string, known?: Live[]): Promise<boolean> {
-    try {
-      return await this.#bringUpToDate(namespace, known);
-    } finally {
-      this.#opts.metrics.conflicts.set(this.#conflicts.size);
-    }
-  }
-
-  async #bringUpToDate(namespace: string, known: Live[] | undefined): Promise<boolean> {
     const { logger, metrics, namespaces } = this.#opts;
     const labels = namespaces.peek(namespace);
     // A namespace not in the cache is gone (its NetworkPolicies with it) or not known yet: never delete there.
@@ -258,10 +249,10 @@ export class NetworkPolicyReconciler {
           if (!this.#conflicts.has(key)) {
             logger.warn("a NetworkPolicy that is not ours has our name; left alone, the network default is not applied", { namespace, name });
           }
-          this.#conflicts.set(key, { namespace, name });
+          this.#noteConflict(key, { namespace, name });
           continue;
         }
-        this.#conflicts.delete(key);
+        this.#noteConflict(key, undefined);
         const live = ours.get(name);
         if (live && upToDate(live, object)) continue;
         await this.#call("apply", { namespace, name }, () =>
@@ -275,7 +266,7 @@ export class NetworkPolicyReconciler {
         logger.info("NetworkPolicy applied", { namespace, name, policy: object.metadata.annotations[SOURCE_POLICY_ANNOTATION] });
       }
       const wanted = new Set(desired.map((o) => o.metadata.name));
-      for (const name of MANAGED_NAMES) if (!wanted.has(name)) this.#conflicts.delete(`${namespace}/${name}`);
+      for (const name of MANAGED_NAMES) if (!wanted.has(name)) this.#noteConflict(`${namespace}/${name}`, undefined);
       for (const [name, live] of ours) {
         if (wanted.has(name)) continue;
         // Preconditions: only the very object we listed (a replacement of someone else's is not ours).
@@ -294,8 +285,15 @@ export class NetworkPolicyReconciler {
 
   /** Nothing of ours is wanted in the namespace: a same-named object there is no longer a conflict. */
   #forgetConflicts(namespace: string): true {
-    for (const name of MANAGED_NAMES) this.#conflicts.delete(`${namespace}/${name}`);
+    for (const name of MANAGED_NAMES) this.#noteConflict(`${namespace}/${name}`, undefined);
     return true;
+  }
+
+  /** Records (or, undefined, clears) the conflict at `namespace/name`; the gauge follows the map at once. */
+  #noteConflict(key: string, conflict: NetworkPolicyConflict | undefined): void {
+    if (conflict) this.#conflicts.set(key, conflict);
+    else this.#conflicts.delete(key);
+    this.#opts.metrics.conflicts.set(this.#conflicts.size);
   }
 
   /** One API call with retries: every failed attempt is counted; 5xx, 429 and network errors are retried. */
